@@ -1,0 +1,52 @@
+// Observed state: what an input or output is actually doing, as reported by the media layer
+// (Supervisor) and shown by the API. Plain values, copied out of the media layer on the main
+// thread; no locking rule of their own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mls::model {
+
+enum class RunState {
+  Idle,        // enabled, waiting for something (an output whose input is not live yet)
+  Connecting,  // pipeline starting, no media through yet
+  Live,        // media flowing
+  Retrying,    // failed; a retry is scheduled (see next_retry_unix_ms)
+  Failed,      // failed in a way retrying will not fix (auth, rejected key); needs a change
+  Stopped,     // disabled by the user
+};
+
+const char* runStateName(RunState state);
+
+struct RunStatus {
+  RunState state = RunState::Idle;
+  std::string last_error;          // empty when none; secrets masked
+  int retries = 0;                 // consecutive failed attempts since the last time it was live
+  int64_t next_retry_unix_ms = 0;  // 0 when no retry is scheduled
+  double bitrate_bps = 0;          // over the last second
+  double fps = 0;                  // video frames per second over the last second
+  uint64_t bytes = 0;              // since this run started
+  double uptime_s = 0;             // since it last went live; 0 when not live
+};
+
+// What the input's source turned out to carry (empty/zero until detected).
+struct MediaInfo {
+  bool has_video = false;
+  bool has_audio = false;
+  std::string video_codec;  // "h264", "h265"
+  std::string video_profile;
+  int width = 0;
+  int height = 0;
+  double framerate = 0;
+  std::string audio_codec;  // "aac", "opus", "mp3"
+  int audio_rate = 0;
+  int audio_channels = 0;
+};
+
+struct InputStatus {
+  RunStatus run;
+  MediaInfo media;
+};
+
+}  // namespace mls::model
