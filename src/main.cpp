@@ -1,9 +1,29 @@
-// mlsd entry point (skeleton until src/app lands).
+// mlsd: the mls live media server. Parses options, initializes GStreamer, runs the Server.
+#include <gst/gst.h>
+
 #include <cstdio>
 
-#include "mls_config.h"
+#include "app/config.h"
+#include "app/server.h"
+#include "core/log.h"
+#include "media/supervisor.h"
 
-int main() {
-  std::printf("mlsd %s\n", MLS_VERSION);
-  return 0;
+int main(int argc, char** argv) {
+  mls::app::ServerOptions options;
+  auto parsed = mls::app::parseOptions(argc, argv, &options);
+  if (!parsed) {
+    std::fprintf(stderr, "mlsd: %s\n", parsed.error().message.c_str());
+    return 2;
+  }
+  if (*parsed == mls::app::ParseOutcome::ExitSuccess) return 0;
+  mls::log::setLevel(options.log_level);
+  gst_init(nullptr, nullptr);
+  mls::media::init();
+  int code;
+  {
+    mls::app::Server server(std::move(options));
+    code = server.run();
+  }
+  gst_deinit();
+  return code;
 }

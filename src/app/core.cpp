@@ -1,0 +1,187 @@
+// Validate → persist → adopt → reconcile. See core.h.
+#include "app/core.h"
+
+#include <dirent.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "core/log.h"
+#include "mls_config.h"
+#include "model/validate.h"
+
+namespace mls::app {
+namespace {
+
+int countThreads() {
+  int n = 0;
+  if (DIR* dir = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(dir))
+      if (e->d_name[0] != '.') n++;
+    closedir(dir);
+  }
+  return n;
+}
+
+uint64_t residentBytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = fopen("/proc/self/statm", "r")) {
+    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    fclose(f);
+  }
+  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+Core::Core(model::Config initial, model::ValidationContext validation, model::StateStore& store,
+           media::Supervisor& supervisor)
+    : config_(std::move(initial)),
+      validation_(std::move(validation)),
+      store_(store),
+      supervisor_(supervisor),
+      started_us_(g_get_monotonic_time()) {}
+
+Result<void> Core::commit(model::Config next) {
+  if (auto valid = model::validateConfig(next, validation_); !valid) return valid;
+  if (auto saved = store_.save(next); !saved) {
+    MLS_ERROR("state", "%s", saved.error().message.c_str());
+    return fail(ErrorCode::Internal, "the change could not be saved: " + saved.error().message);
+  }
+  config_ = std::move(next);
+  supervisor_.apply(config_);
+  return {};
+}
+
+void Core::publish(const char* type, const std::string& input, const std::string& output) {
+  if (!events_) return;
+  std::string json = "{\"input\":\"" + input + "\"";  // names are [a-z0-9_-]: no escaping needed
+  if (!output.empty()) json += ",\"output\":\"" + output + "\"";
+  json += "}";
+  events_(type, json);
+}
+
+model::InputStatus Core::inputStatus(const std::string& input) const {
+  return supervisor_.inputStatus(input);
+}
+
+model::RunStatus Core::outputStatus(const std::string& input, const std::string& output) const {
+  return supervisor_.outputStatus(input, output);
+}
+
+Result<void> Core::createInput(model::InputSpec input) {
+  if (config_.findInput(input.name))
+    return fail(ErrorCode::Conflict, "an input named '" + input.name + "' already exists", "name");
+  model::Config next = config_;
+  std::string name = input.name;
+  next.inputs.push_back(std::move(input));
+  if (auto r = commit(std::move(next)); !r) return r;
+  MLS_INFO("api", "input %s created", name.c_str());
+  publish("input.created", name);
+  return {};
+}
+
+Result<void> Core::updateInput(model::InputSpec input) {
+  model::Config next = config_;
+  model::InputSpec* existing = next.findInput(input.name);
+  if (!existing) return fail(ErrorCode::NotFound, "no input named '" + input.name + "'");
+  input.outputs = existing->outputs;
+  *existing = std::move(input);
+  std::string name = existing->name;
+  if (auto r = commit(std::move(next)); !r) return r;
+  publish("input.updated", name);
+  return {};
+}
+
+Result<void> Core::deleteInput(const std::string& input) {
+  model::Config next = config_;
+  auto it = std::find_if(next.inputs.begin(), next.inputs.end(),
+                         [&](const model::InputSpec& i) { return i.name == input; });
+  if (it == next.inputs.end()) return fail(ErrorCode::NotFound, "no input named '" + input + "'");
+  size_t outputs = it->outputs.size();
+  next.inputs.erase(it);
+  if (auto r = commit(std::move(next)); !r) return r;
+  MLS_INFO("api", "input %s deleted with its %zu output(s)", input.c_str(), outputs);
+  publish("input.deleted", input);
+  return {};
+}
+
+Result<void> Core::createOutput(const std::string& input, model::OutputSpec output) {
+  model::Config next = config_;
+  model::InputSpec* in = next.findInput(input);
+  if (!in) return fail(ErrorCode::NotFound, "no input named '" + input + "'");
+  if (in->findOutput(output.name))
+    return fail(ErrorCode::Conflict,
+                "input '" + input + "' already has an output named '" + output.name + "'", "name");
+  std::string name = output.name;
+  in->outputs.push_back(std::move(output));
+  if (auto r = commit(std::move(next)); !r) return r;
+  MLS_INFO("api", "output %s/%s created", input.c_str(), name.c_str());
+  publish("output.created", input, name);
+  return {};
+}
+
+Result<void> Core::updateOutput(const std::string& input, model::OutputSpec output) {
+  model::Config next = config_;
+  model::InputSpec* in = next.findInput(input);
+  if (!in) return fail(ErrorCode::NotFound, "no input named '" + input + "'");
+  model::OutputSpec* existing = in->findOutput(output.name);
+  if (!existing)
+    return fail(ErrorCode::NotFound, "input '" + input + "' has no output named '" +
+                                         output.name + "'");
+  std::string name = output.name;
+  *existing = std::move(output);
+  if (auto r = commit(std::move(next)); !r) return r;
+  publish("output.updated", input, name);
+  return {};
+}
+
+Result<void> Core::deleteOutput(const std::string& input, const std::string& output) {
+  model::Config next = config_;
+  model::InputSpec* in = next.findInput(input);
+  if (!in) return fail(ErrorCode::NotFound, "no input named '" + input + "'");
+  auto it = std::find_if(in->outputs.begin(), in->outputs.end(),
+                         [&](const model::OutputSpec& o) { return o.name == output; });
+  if (it == in->outputs.end())
+    return fail(ErrorCode::NotFound, "input '" + input + "' has no output named '" + output + "'");
+  in->outputs.erase(it);
+  if (auto r = commit(std::move(next)); !r) return r;
+  MLS_INFO("api", "output %s/%s deleted", input.c_str(), output.c_str());
+  publish("output.deleted", input, output);
+  return {};
+}
+
+Result<void> Core::replaceConfig(model::Config config) {
+  if (auto r = commit(std::move(config)); !r) return r;
+  MLS_INFO("api", "configuration imported: %zu input(s)", config_.inputs.size());
+  if (events_) events_("config.replaced", "{}");
+  return {};
+}
+
+api::SystemInfo Core::systemInfo() const {
+  api::SystemInfo info;
+  info.version = MLS_VERSION;
+  g_autofree gchar* gst = gst_version_string();
+  info.gstreamer_version = gst;
+  info.uptime_s = (g_get_monotonic_time() - started_us_) / 1e6;
+  for (const auto& in : config_.inputs) {
+    info.inputs++;
+    if (supervisor_.inputStatus(in.name).run.state == model::RunState::Live) info.inputs_live++;
+    for (const auto& out : in.outputs) {
+      info.outputs++;
+      if (supervisor_.outputStatus(in.name, out.name).state == model::RunState::Live)
+        info.outputs_live++;
+    }
+  }
+  info.threads = countThreads();
+  info.rss_bytes = residentBytes();
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0) {
+    info.cpu_user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
+    info.cpu_system_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+  }
+  return info;
+}
+
+}  // namespace mls::app

@@ -1,0 +1,56 @@
+// Server: owns everything mlsd runs — state store, supervisor, core, API server — in the order
+// they must start and stop. run() loads the state (or seeds the embedded demo input on a first
+// start), starts the pipelines and the API, and turns the main loop until SIGINT/SIGTERM; then it
+// stops accepting requests, ends every output's stream (with a deadline), waits for every
+// pipeline to reach NULL, and returns the process exit code. A second signal exits at once.
+// Main thread.
+#pragma once
+
+#include <glib.h>
+
+#include <memory>
+
+#include "api/backend.h"
+#include "app/config.h"
+
+namespace mls::api {
+class ApiServer;
+}
+namespace mls::media {
+class Supervisor;
+}
+namespace mls::model {
+class StateStore;
+}
+
+namespace mls::app {
+
+class Core;
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();
+
+  // Returns the process exit code.
+  int run();
+
+ private:
+  static gboolean onSignal(gpointer self) noexcept;
+  void beginShutdown();
+  bool shutdownComplete() const;
+
+  ServerOptions options_;
+  GMainLoop* loop_ = nullptr;
+  std::unique_ptr<model::StateStore> store_;
+  std::unique_ptr<media::Supervisor> supervisor_;
+  std::unique_ptr<Core> core_;
+  std::unique_ptr<api::ApiServer> api_;
+  api::EventSink event_sink_;  // the API's SSE broker, once it exists
+  bool shutting_down_ = false;
+  int64_t shutdown_started_us_ = 0;
+  guint sigint_ = 0;
+  guint sigterm_ = 0;
+};
+
+}  // namespace mls::app

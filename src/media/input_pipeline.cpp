@@ -1,0 +1,452 @@
+// The pipeline of one input: source, parsing, tees and taps. See input_pipeline.h.
+#include "media/input_pipeline.h"
+
+#include "core/log.h"
+#include "media/media_log.h"
+#include "model/url.h"
+
+#define GST_CAT_DEFAULT mls_input_debug
+
+namespace mls::media {
+namespace {
+
+constexpr guint kSettleMs = 1500;  // how long to wait for a second stream after the first
+constexpr guint64 kTapQueueTime = 10 * GST_SECOND;
+
+std::string codecOf(GstCaps* unfixed) {
+  if (!unfixed || gst_caps_is_empty(unfixed) || gst_caps_is_any(unfixed)) return {};
+  // Query results may hold ranges and lists (mpegversion={2,4}): pick one value of each.
+  g_autoptr(GstCaps) caps = gst_caps_fixate(gst_caps_copy(unfixed));
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  const char* name = gst_structure_get_name(s);
+  if (g_str_equal(name, "video/x-h264")) return "h264";
+  if (g_str_equal(name, "video/x-h265")) return "h265";
+  if (g_str_equal(name, "audio/x-opus")) return "opus";
+  if (g_str_equal(name, "audio/mpeg")) {
+    int version = 0, layer = 0;
+    gst_structure_get_int(s, "mpegversion", &version);
+    if (version == 2 || version == 4) return "aac";
+    if (version == 1 && (!gst_structure_get_int(s, "layer", &layer) || layer == 3)) return "mp3";
+  }
+  return {};
+}
+
+bool isVideoCodec(const std::string& codec) { return codec == "h264" || codec == "h265"; }
+
+const char* parserFor(const std::string& codec) {
+  if (codec == "h264") return "h264parse";
+  if (codec == "h265") return "h265parse";
+  if (codec == "aac") return "aacparse";
+  if (codec == "mp3") return "mpegaudioparse";
+  if (codec == "opus") return "opusparse";
+  return nullptr;
+}
+
+GstPadProbeReturn dropUntilKeyframe(GstPad*, GstPadProbeInfo* info, gpointer) noexcept {
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_REMOVE;
+}
+
+}  // namespace
+
+struct InputPipeline::Anchor {
+  InputPipeline* self = nullptr;  // main thread: nulled when the pipeline is disposed
+};
+
+InputPipeline::InputPipeline(const model::InputSpec& spec, Callbacks callbacks)
+    : name_(spec.name),
+      loop_(spec.loop),
+      callbacks_(std::move(callbacks)),
+      anchor_(std::make_shared<Anchor>()) {
+  anchor_->self = this;
+}
+
+InputPipeline::~InputPipeline() = default;
+
+Result<std::unique_ptr<InputPipeline>> InputPipeline::create(const model::InputSpec& spec,
+                                                             const std::string& media_dir,
+                                                             const SourceDefaults& defaults,
+                                                             Callbacks callbacks) {
+  std::unique_ptr<InputPipeline> self(new InputPipeline(spec, std::move(callbacks)));
+  std::string pipeline_name = "input-" + spec.name;
+  self->pipeline_ = adoptFloating(gst_pipeline_new(pipeline_name.c_str()));
+  // Every mls pipeline runs on the system clock, so running times convert between them.
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(self->pipeline_.get()), clock);
+
+  auto recipe = buildSource(GST_BIN(self->pipeline_.get()), spec, media_dir, defaults);
+  if (!recipe) return fail(recipe.error());
+  self->paced_ = recipe->paced;
+  self->launch_ = recipe->launch;
+  for (GstPad* pad : recipe->stream_pads) {
+    self->linkStreamPad(pad);
+    gst_object_unref(pad);
+  }
+  if (recipe->rtp_source) {
+    g_signal_connect(recipe->rtp_source, "pad-added", G_CALLBACK(&InputPipeline::onRtpPadAdded),
+                     self.get());
+  }
+  if (recipe->parse_from) {
+    auto parsebin = makeElement("parsebin");
+    if (!parsebin) return fail(parsebin.error());
+    gst_bin_add(GST_BIN(self->pipeline_.get()), *parsebin);
+    g_signal_connect(*parsebin, "pad-added", G_CALLBACK(&InputPipeline::onPadAdded), self.get());
+    if (!gst_element_link(recipe->parse_from, *parsebin))
+      return fail(ErrorCode::Internal, "cannot link the source to parsebin");
+  }
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline_.get()));
+  self->bus_watch_ = gst_bus_add_watch(bus, &InputPipeline::onBusMessage, self.get());
+  return self;
+}
+
+Result<void> InputPipeline::start() {
+  GST_INFO_OBJECT(pipeline_.get(), "starting: %s", launch_.c_str());
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    return mls::fail(ErrorCode::Internal, "the source pipeline could not start");
+  }
+  return {};
+}
+
+void InputPipeline::dispose(std::unique_ptr<InputPipeline> self, Reaper& reaper,
+                            std::function<void()> done) {
+  struct Keep : KeepAlive {
+    std::unique_ptr<InputPipeline> pipeline;
+  };
+  self->anchor_->self = nullptr;
+  if (self->bus_watch_) g_source_remove(self->bus_watch_);
+  self->bus_watch_ = 0;
+  self->settle_timer_.reset();
+  GstElement* pipeline = GST_ELEMENT(gst_object_ref(self->pipeline_.get()));
+  auto keep = std::make_unique<Keep>();
+  keep->pipeline = std::move(self);
+  reaper.dispose(pipeline, std::move(keep), std::move(done));
+}
+
+GstClockTime InputPipeline::baseTime() const {
+  return gst_element_get_base_time(pipeline_.get());
+}
+
+void InputPipeline::onRtpPadAdded(GstElement*, GstPad* pad, gpointer data) noexcept {
+  auto* self = static_cast<InputPipeline*>(data);
+  GstElement* parsebin = gst_element_factory_make("parsebin", nullptr);
+  if (!parsebin) return;
+  gst_bin_add(GST_BIN(self->pipeline_.get()), parsebin);
+  g_signal_connect(parsebin, "pad-added", G_CALLBACK(&InputPipeline::onPadAdded), self);
+  gst_element_sync_state_with_parent(parsebin);
+  g_autoptr(GstPad) sink = gst_element_get_static_pad(parsebin, "sink");
+  if (gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
+    GST_WARNING_OBJECT(self->pipeline_.get(), "cannot link RTP pad %s", GST_PAD_NAME(pad));
+  }
+}
+
+void InputPipeline::onPadAdded(GstElement*, GstPad* pad, gpointer data) noexcept {
+  static_cast<InputPipeline*>(data)->linkStreamPad(pad);
+}
+
+void InputPipeline::linkStreamPad(GstPad* pad) {
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+  std::string codec = codecOf(caps);
+  GstBin* bin = GST_BIN(pipeline_.get());
+
+  std::unique_lock<std::mutex> guard(streams_lock_);
+  Stream* slot = nullptr;
+  if (isVideoCodec(codec) && !video_.tee) slot = &video_;
+  else if (!codec.empty() && !isVideoCodec(codec) && !audio_.tee) slot = &audio_;
+
+  if (!slot) {
+    // A codec mls does not carry (or a second stream of a kind): consume it, say so once.
+    unsupported_streams_++;
+    guard.unlock();
+    g_autofree gchar* desc = caps ? gst_caps_to_string(caps) : g_strdup("unknown");
+    MLS_WARN("input", "%s: ignoring a stream mls does not relay: %.120s", name_.c_str(), desc);
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add(bin, sink);
+    gst_element_sync_state_with_parent(sink);
+    g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(pad, sinkpad);
+    return;
+  }
+
+  GstElement* tee = gst_element_factory_make("tee", nullptr);
+  g_object_set(tee, "allow-not-linked", TRUE, nullptr);
+  gst_bin_add(bin, tee);
+  GstElement* first = tee;
+  if (paced_) {
+    GstElement* clocksync = gst_element_factory_make("clocksync", nullptr);
+    gst_bin_add(bin, clocksync);
+    gst_element_link(clocksync, tee);
+    gst_element_sync_state_with_parent(clocksync);
+    first = clocksync;
+  }
+  gst_element_sync_state_with_parent(tee);
+  g_autoptr(GstPad) teesink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_add_probe(teesink, GST_PAD_PROBE_TYPE_BUFFER,
+                    slot == &video_ ? &InputPipeline::onVideoBuffer : &InputPipeline::onBuffer,
+                    this, nullptr);
+  g_autoptr(GstPad) firstsink = gst_element_get_static_pad(first, "sink");
+  if (gst_pad_link(pad, firstsink) != GST_PAD_LINK_OK) {
+    GST_WARNING_OBJECT(pipeline_.get(), "cannot link stream pad %s", GST_PAD_NAME(pad));
+  }
+  slot->tee = retainGst(tee);
+  slot->codec = codec;
+  guard.unlock();
+  GST_INFO_OBJECT(pipeline_.get(), "%s stream: %s", slot == &video_ ? "video" : "audio",
+                  codec.c_str());
+
+  std::weak_ptr<Anchor> weak = anchor_;
+  auto* boxed = new std::weak_ptr<Anchor>(weak);
+  // Always through the main loop (g_main_context_invoke would run at once when called from the
+  // main thread, before the runner has even stored this pipeline).
+  g_idle_add_full(
+      G_PRIORITY_DEFAULT,
+      [](gpointer data) noexcept -> gboolean {
+        auto anchor = static_cast<std::weak_ptr<Anchor>*>(data)->lock();
+        if (anchor && anchor->self) anchor->self->onStreamAdded();
+        return G_SOURCE_REMOVE;
+      },
+      boxed, [](gpointer data) noexcept { delete static_cast<std::weak_ptr<Anchor>*>(data); });
+}
+
+GstPadProbeReturn InputPipeline::onBuffer(GstPad*, GstPadProbeInfo* info,
+                                          gpointer data) noexcept {
+  auto* self = static_cast<InputPipeline*>(data);
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  self->counters_.bytes.fetch_add(gst_buffer_get_size(buffer), std::memory_order_relaxed);
+  self->counters_.buffers.fetch_add(1, std::memory_order_relaxed);
+  self->counters_.last_buffer_us.store(g_get_monotonic_time(), std::memory_order_relaxed);
+  return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn InputPipeline::onVideoBuffer(GstPad* pad, GstPadProbeInfo* info,
+                                               gpointer data) noexcept {
+  static_cast<InputPipeline*>(data)->counters_.video_frames.fetch_add(1,
+                                                                      std::memory_order_relaxed);
+  return onBuffer(pad, info, data);
+}
+
+void InputPipeline::onStreamAdded() {
+  if (ready_ || failed_) return;
+  bool both;
+  {
+    std::lock_guard<std::mutex> guard(streams_lock_);
+    both = video_.tee && audio_.tee;
+  }
+  if (both) {
+    markReady();
+  } else if (!settle_timer_) {
+    settle_timer_ = SourceGuard::timeout(kSettleMs, [this]() {
+      settle_timer_ = SourceGuard();  // destroying a running source from its callback is fine
+      markReady();
+      return G_SOURCE_REMOVE;
+    });
+  }
+}
+
+void InputPipeline::markReady() {
+  if (ready_ || failed_) return;
+  ready_ = true;
+  refreshMedia();
+  if (loop_) {
+    // Segment seek: at the end, SEGMENT_DONE arrives instead of EOS and we start again.
+    gst_element_seek(pipeline_.get(), 1.0, GST_FORMAT_TIME,
+                     GstSeekFlags(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_SEGMENT), GST_SEEK_TYPE_SET,
+                     0, GST_SEEK_TYPE_NONE, 0);
+  }
+  MLS_INFO("input", "%s: streams ready (video %s, audio %s)", name_.c_str(),
+           media_.has_video ? media_.video_codec.c_str() : "none",
+           media_.has_audio ? media_.audio_codec.c_str() : "none");
+  if (callbacks_.streams_ready) callbacks_.streams_ready();
+}
+
+void InputPipeline::refreshMedia() {
+  std::lock_guard<std::mutex> guard(streams_lock_);
+  media_.has_video = static_cast<bool>(video_.tee);
+  media_.has_audio = static_cast<bool>(audio_.tee);
+  media_.video_codec = video_.codec;
+  media_.audio_codec = audio_.codec;
+  if (video_.tee) {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(video_.tee.get(), "sink");
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+    if (caps) {
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      gst_structure_get_int(s, "width", &media_.width);
+      gst_structure_get_int(s, "height", &media_.height);
+      int num = 0, den = 1;
+      if (gst_structure_get_fraction(s, "framerate", &num, &den) && den > 0)
+        media_.framerate = static_cast<double>(num) / den;
+      if (const char* profile = gst_structure_get_string(s, "profile"))
+        media_.video_profile = profile;
+    }
+  }
+  if (audio_.tee) {
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(audio_.tee.get(), "sink");
+    g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+    if (caps) {
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      gst_structure_get_int(s, "rate", &media_.audio_rate);
+      gst_structure_get_int(s, "channels", &media_.audio_channels);
+    }
+  }
+}
+
+void InputPipeline::reportFailure(const std::string& message) {
+  if (failed_) return;
+  failed_ = true;
+  settle_timer_.reset();
+  if (callbacks_.failed) callbacks_.failed(message);
+}
+
+gboolean InputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer data) noexcept {
+  auto* self = static_cast<InputPipeline*>(data);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      g_autoptr(GError) error = nullptr;
+      g_autofree gchar* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      std::string text = model::maskSecretsInText(error ? error->message : "error");
+      GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s (%s)",
+                         GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text.c_str(),
+                         debug ? model::maskSecretsInText(debug).c_str() : "");
+      self->reportFailure(text);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      self->reportFailure("the source ended the stream");
+      break;
+    case GST_MESSAGE_SEGMENT_DONE:
+      gst_element_seek(self->pipeline_.get(), 1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_SEGMENT,
+                       GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE, 0);
+      break;
+    case GST_MESSAGE_WARNING: {
+      g_autoptr(GError) error = nullptr;
+      gst_message_parse_warning(message, &error, nullptr);
+      MLS_DEBUG("input", "%s: warning from %s: %s", self->name_.c_str(),
+                GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
+                model::maskSecretsInText(error ? error->message : "").c_str());
+      break;
+    }
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+Result<Tap*> InputPipeline::tap(TapKind kind) {
+  if (!ready_) return mls::fail(ErrorCode::Unavailable, "the input is not live yet");
+  auto& slot = taps_[static_cast<size_t>(kind)];
+  if (!slot) {
+    auto built = buildTap(kind);
+    if (!built) return mls::fail(built.error());
+    slot = std::move(*built);
+  }
+  return slot.get();
+}
+
+Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
+  GstBin* bin = GST_BIN(pipeline_.get());
+  std::string tap_name = name_ + "-" + tapKindName(kind);
+  bool has_video = static_cast<bool>(video_.tee);
+  auto tap = std::make_unique<Tap>(kind, tap_name, has_video);
+  GstElement* sink = tap->sink();
+
+  if (kind == TapKind::Video || kind == TapKind::Audio) {
+    Stream& stream = kind == TapKind::Video ? video_ : audio_;
+    if (!stream.tee) {
+      return mls::fail(ErrorCode::Invalid, std::string("the input has no ") +
+                                               (kind == TapKind::Video ? "video" : "audio"));
+    }
+    gst_bin_add(bin, sink);
+    gst_element_sync_state_with_parent(sink);
+    g_autoptr(GstPad) teepad = gst_element_request_pad_simple(stream.tee.get(), "src_%u");
+    g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_link(teepad, sinkpad);
+    return tap;
+  }
+
+  // Muxed taps: one muxer per input, shared by every output of that container.
+  bool flv = kind == TapKind::Flv;
+  if (flv && has_video && video_.codec != "h264") {
+    return mls::fail(ErrorCode::Invalid, "RTMP carries H.264 video; this input's video is " +
+                                             video_.codec + ": use a transcode profile");
+  }
+  bool carry_audio = audio_.tee && (!flv || audio_.codec == "aac" || audio_.codec == "mp3");
+  if (audio_.tee && !carry_audio) {
+    MLS_WARN("input", "%s: %s audio cannot go into FLV; RTMP outputs carry no audio",
+             name_.c_str(), audio_.codec.c_str());
+  }
+  if (!has_video && !carry_audio) return mls::fail(ErrorCode::Invalid, "nothing to relay");
+
+  auto mux = makeElement(flv ? "flvmux" : "mpegtsmux", (tap_name + "-mux").c_str());
+  if (!mux) return mls::fail(mux.error());
+  if (flv) {
+    g_object_set(*mux, "streamable", TRUE, nullptr);
+  } else {
+    g_object_set(*mux, "alignment", 7, nullptr);
+  }
+  gst_bin_add_many(bin, *mux, sink, nullptr);
+  gst_element_link(*mux, sink);
+
+  struct Branch {
+    GstElement* queue;
+    GstElement* tee;
+  };
+  std::vector<Branch> branches;
+  auto addBranch = [&](Stream& stream, bool is_video) -> Result<void> {
+    auto queue = makeElement("queue");
+    auto parse = makeElement(parserFor(stream.codec));
+    if (!queue) return mls::fail(queue.error());
+    if (!parse) return mls::fail(parse.error());
+    g_object_set(*queue, "max-size-time", kTapQueueTime, "max-size-bytes", 0u, "max-size-buffers",
+                 0u, nullptr);
+    if (is_video && !flv) g_object_set(*parse, "config-interval", -1, nullptr);
+    gst_bin_add_many(bin, *queue, *parse, nullptr);
+    gst_element_link(*queue, *parse);
+    GstPad* muxpad = nullptr;
+    g_autoptr(GstPad) parsesrc = gst_element_get_static_pad(*parse, "src");
+    if (flv) {
+      muxpad = gst_element_request_pad_simple(*mux, is_video ? "video" : "audio");
+    } else {
+      muxpad = gst_element_request_pad_simple(*mux, "sink_%d");
+    }
+    if (!muxpad || gst_pad_link(parsesrc, muxpad) != GST_PAD_LINK_OK) {
+      if (muxpad) gst_object_unref(muxpad);
+      return mls::fail(ErrorCode::Internal, std::string("cannot link ") + stream.codec +
+                                                " into " + (flv ? "flvmux" : "mpegtsmux"));
+    }
+    gst_object_unref(muxpad);
+    if (is_video) {
+      g_autoptr(GstPad) qsink = gst_element_get_static_pad(*queue, "sink");
+      gst_pad_add_probe(qsink, GST_PAD_PROBE_TYPE_BUFFER, dropUntilKeyframe, nullptr, nullptr);
+    }
+    branches.push_back({*queue, stream.tee.get()});
+    return {};
+  };
+  if (has_video) {
+    if (auto r = addBranch(video_, true); !r) return mls::fail(r.error());
+  }
+  if (carry_audio) {
+    if (auto r = addBranch(audio_, false); !r) return mls::fail(r.error());
+  }
+  // Downstream first, so no buffer meets an element that is not yet PLAYING.
+  gst_element_sync_state_with_parent(sink);
+  gst_element_sync_state_with_parent(*mux);
+  for (auto& b : branches) {
+    g_autoptr(GstPad) qsrc = gst_element_get_static_pad(b.queue, "src");
+    g_autoptr(GstPad) peer = gst_pad_get_peer(qsrc);
+    gst_element_sync_state_with_parent(GST_ELEMENT(GST_PAD_PARENT(peer)));
+    gst_element_sync_state_with_parent(b.queue);
+  }
+  for (auto& b : branches) {
+    g_autoptr(GstPad) teepad = gst_element_request_pad_simple(b.tee, "src_%u");
+    g_autoptr(GstPad) qsink = gst_element_get_static_pad(b.queue, "sink");
+    gst_pad_link(teepad, qsink);
+  }
+  MLS_INFO("input", "%s: %s tap ready (%s)", name_.c_str(), tapKindName(kind),
+           flv ? "flvmux" : "mpegtsmux");
+  return tap;
+}
+
+}  // namespace mls::media

@@ -1,0 +1,123 @@
+// InputPipeline: the one GStreamer pipeline of an input. It pulls the source once, parses it into
+// elementary streams (at most one video and one audio), puts a tee on each, and grows taps on
+// demand for the outputs fed from it:
+//
+//   source ─▶ parse ─▶ tee(video) ─┬─▶ appsink                      Tap Video
+//                                  ├─▶ queue ▶ h264parse ▶ flvmux ▶ appsink  Tap Flv
+//                                  └─▶ queue ▶ h264parse config-interval=-1 ▶ mpegtsmux ▶ appsink  Tap MpegTs
+//                    tee(audio) ─── (the same, with aacparse)
+//
+// Media never flows from a tap back into the pipeline, so nothing an output does reaches the
+// source. EOS from the source is a failure (a live source does not end) and stops at the taps.
+//
+// Owned by an InputRunner on the main thread. Pad-added and probe callbacks run on streaming
+// threads: they only build the source's own branches, update atomics and post to the main
+// context. Taps are created on the main thread while PLAYING.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/gobj.h"
+#include "core/result.h"
+#include "media/reaper.h"
+#include "media/sources.h"
+#include "media/tap.h"
+#include "model/spec.h"
+#include "model/status.h"
+
+namespace mls::media {
+
+// Counters written by streaming-thread probes, read on the main thread.
+struct FlowCounters {
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> video_frames{0};
+  std::atomic<uint64_t> buffers{0};
+  std::atomic<int64_t> last_buffer_us{0};  // g_get_monotonic_time() of the newest buffer
+};
+
+class InputPipeline {
+ public:
+  struct Callbacks {
+    std::function<void()> streams_ready;                 // main thread, once
+    std::function<void(const std::string&)> failed;      // main thread; error or EOS (once)
+  };
+
+  static Result<std::unique_ptr<InputPipeline>> create(const model::InputSpec& spec,
+                                                       const std::string& media_dir,
+                                                       const SourceDefaults& defaults,
+                                                       Callbacks callbacks);
+  ~InputPipeline();
+
+  Result<void> start();
+  // Takes the pipeline out of service: the reaper sets it to NULL off the main thread and then
+  // destroys the object (streaming-thread callbacks use it until NULL). `done` runs on the main
+  // context afterwards.
+  static void dispose(std::unique_ptr<InputPipeline> self, Reaper& reaper,
+                      std::function<void()> done);
+
+  bool ready() const { return ready_; }
+  // What the source carries; details (resolution, rate) are refreshed from negotiated caps.
+  const model::MediaInfo& media() {
+    if (ready_) refreshMedia();
+    return media_;
+  }
+  const FlowCounters& counters() const { return counters_; }
+  GstElement* pipeline() const { return pipeline_.get(); }
+  GstClockTime baseTime() const;
+  const std::string& launchLine() const { return launch_; }
+
+  // The tap of that kind, created on first use. Fails with a message an operator understands
+  // when this input cannot feed it (RTMP needs H.264, nothing to tap before streams are ready).
+  Result<Tap*> tap(TapKind kind);
+
+ private:
+  struct Stream {
+    GstPtr<GstElement> tee;
+    std::string codec;  // "h264", "h265", "aac", "mp3", "opus"; empty: no such stream
+  };
+  struct Anchor;  // lets posted callbacks find out whether this object is still alive
+
+  InputPipeline(const model::InputSpec& spec, Callbacks callbacks);
+  static void onPadAdded(GstElement* element, GstPad* pad, gpointer self) noexcept;
+  static void onRtpPadAdded(GstElement* element, GstPad* pad, gpointer self) noexcept;
+  static GstPadProbeReturn onBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self) noexcept;
+  static GstPadProbeReturn onVideoBuffer(GstPad* pad, GstPadProbeInfo* info,
+                                         gpointer self) noexcept;
+  static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer self) noexcept;
+  void linkStreamPad(GstPad* pad);  // streaming thread (or main thread for static pads)
+  void onStreamAdded();             // main thread
+  void markReady();                 // main thread
+  void refreshMedia();              // main thread: codec details from the negotiated caps
+  void reportFailure(const std::string& message);
+  Result<std::unique_ptr<Tap>> buildTap(TapKind kind);
+
+  std::string name_;
+  bool loop_ = false;
+  bool paced_ = false;
+  Callbacks callbacks_;
+  GstPtr<GstElement> pipeline_;
+  guint bus_watch_ = 0;
+  std::shared_ptr<Anchor> anchor_;
+  std::string launch_;
+
+  std::mutex streams_lock_;
+  Stream video_;  // protected by streams_lock_ until ready_, then read-only
+  Stream audio_;  // protected by streams_lock_ until ready_, then read-only
+  int unsupported_streams_ = 0;  // protected by streams_lock_
+
+  bool ready_ = false;  // main thread
+  bool failed_ = false; // main thread
+  SourceGuard settle_timer_;
+  model::MediaInfo media_;
+  std::array<std::unique_ptr<Tap>, 4> taps_;  // by TapKind; main thread
+  FlowCounters counters_;
+};
+
+}  // namespace mls::media

@@ -1,0 +1,153 @@
+// Supervision of one input and its outputs. See input_runner.h.
+#include "media/input_runner.h"
+
+#include "core/log.h"
+#include "model/url.h"
+
+namespace mls::media {
+
+InputRunner::InputRunner(const model::InputSpec& spec, RunContext& ctx)
+    : spec_(spec), ctx_(ctx), tracker_(ctx.settings.backoff, [this]() {
+        publishState(ctx_, spec_.name, "", tracker_.status());
+      }) {
+  syncOutputs(spec);
+  attempt();
+}
+
+InputRunner::~InputRunner() { stopAll(0); }
+
+bool InputRunner::sourceChanged(const model::InputSpec& a, const model::InputSpec& b) {
+  return a.url != b.url || a.transport != b.transport || a.loop != b.loop ||
+         a.latency_ms != b.latency_ms;
+}
+
+void InputRunner::update(const model::InputSpec& spec) {
+  bool restart = sourceChanged(spec, spec_) || spec.enabled != spec_.enabled;
+  model::InputSpec old = spec_;
+  spec_ = spec;
+  syncOutputs(spec);
+  if (restart) {
+    MLS_INFO("input", "%s: %s", spec_.name.c_str(),
+             spec_.enabled ? "source changed, restarting" : "stopped");
+    teardown(spec_.enabled ? 0 : ctx_.settings.output_drain_ms);
+    attempt();
+  }
+}
+
+void InputRunner::syncOutputs(const model::InputSpec& spec) {
+  for (auto it = outputs_.begin(); it != outputs_.end();) {
+    if (!spec.findOutput(it->first)) {
+      it->second->stopPipeline(ctx_.settings.output_drain_ms);
+      it = outputs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& out : spec.outputs) {
+    auto it = outputs_.find(out.name);
+    if (it == outputs_.end()) {
+      auto runner = std::make_unique<OutputRunner>(spec.name, out, ctx_);
+      OutputRunner* r = runner.get();
+      outputs_.emplace(out.name, std::move(runner));
+      r->setInput(pipeline_ && pipeline_->ready() ? pipeline_.get() : nullptr);
+    } else {
+      it->second->update(out);
+    }
+  }
+}
+
+void InputRunner::attempt() {
+  deferred_.reset();
+  if (!spec_.enabled) {
+    tracker_.stopped();
+    return;
+  }
+  InputPipeline::Callbacks callbacks;
+  callbacks.streams_ready = [this]() { onReady(); };
+  callbacks.failed = [this](const std::string& error) {
+    deferred_ = SourceGuard::idle([this, error]() {
+      deferred_ = SourceGuard();
+      onFailed(error);
+      return G_SOURCE_REMOVE;
+    });
+  };
+  auto pipeline = InputPipeline::create(spec_, ctx_.settings.media_dir, ctx_.settings.source,
+                                        std::move(callbacks));
+  if (!pipeline) {
+    MLS_WARN("input", "%s: %s", spec_.name.c_str(), pipeline.error().message.c_str());
+    tracker_.failed(pipeline.error().message, pipeline.error().code == ErrorCode::Invalid,
+                    [this]() { attempt(); });
+    return;
+  }
+  pipeline_ = std::move(*pipeline);
+  tracker_.resetCounters();
+  tracker_.connecting();
+  MLS_INFO("input", "%s: connecting to %s", spec_.name.c_str(), model::maskUrl(spec_.url).c_str());
+  if (auto started = pipeline_->start(); !started) onFailed(started.error().message);
+}
+
+void InputRunner::onReady() {
+  MLS_INFO("input", "%s: live", spec_.name.c_str());
+  tracker_.live();
+  for (auto& [name, out] : outputs_) out->setInput(pipeline_.get());
+}
+
+void InputRunner::onFailed(const std::string& error) {
+  MLS_WARN("input", "%s: %s; retrying", spec_.name.c_str(), error.c_str());
+  teardown(0);
+  tracker_.failed(error, false, [this]() { attempt(); });
+}
+
+void InputRunner::teardown(int output_drain_ms) {
+  deferred_.reset();
+  for (auto& [name, out] : outputs_) {
+    if (output_drain_ms > 0) out->stopPipeline(output_drain_ms);
+    out->setInput(nullptr);
+  }
+  if (pipeline_) InputPipeline::dispose(std::move(pipeline_), ctx_.reaper, nullptr);
+}
+
+void InputRunner::stopAll(int drain_ms) {
+  for (auto& [name, out] : outputs_) out->stopPipeline(drain_ms);
+  teardown(0);
+  tracker_.cancelRetry();
+}
+
+void InputRunner::tick(double elapsed_s) {
+  if (pipeline_) {
+    const FlowCounters& c = pipeline_->counters();
+    tracker_.sample(c.bytes.load(), c.video_frames.load(), elapsed_s);
+    int64_t now = g_get_monotonic_time();
+    if (tracker_.state() == model::RunState::Live) {
+      int64_t last = c.last_buffer_us.load();
+      double silent_ms = (now - last) / 1000.0;
+      if (last > 0 && silent_ms > ctx_.settings.stall_timeout_ms) {
+        g_autofree gchar* text =
+            g_strdup_printf("no media from the source for %.1f s (stalled)", silent_ms / 1000);
+        onFailed(text);
+        return;
+      }
+    } else if (tracker_.state() == model::RunState::Connecting &&
+               tracker_.secondsInState() * 1000 > ctx_.settings.input_connect_timeout_ms) {
+      onFailed("no media from the source within " +
+               std::to_string(ctx_.settings.input_connect_timeout_ms / 1000) + " s");
+      return;
+    }
+  }
+  for (auto& [name, out] : outputs_) out->tick(elapsed_s);
+}
+
+model::InputStatus InputRunner::status() {
+  model::InputStatus s;
+  s.run = tracker_.status();
+  if (pipeline_ && pipeline_->ready()) last_media_ = pipeline_->media();
+  s.media = last_media_;
+  return s;
+}
+
+const model::RunStatus* InputRunner::outputStatus(const std::string& output) const {
+  auto it = outputs_.find(output);
+  return it == outputs_.end() ? nullptr : &it->second->status();
+}
+
+}  // namespace mls::media

@@ -1,0 +1,55 @@
+// InputRunner: supervises one input and owns the runners of its outputs. It keeps the input's
+// pipeline running while enabled; a source that errors, ends (EOS) or stalls (no media for the
+// stall timeout) is torn down and retried with backoff, while its outputs stay configured and
+// wait (idle) to resume when it is live again. Owned by the Supervisor; main thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "media/input_pipeline.h"
+#include "media/output_runner.h"
+#include "media/run_context.h"
+#include "media/run_tracker.h"
+#include "model/spec.h"
+#include "model/status.h"
+
+namespace mls::media {
+
+class InputRunner {
+ public:
+  InputRunner(const model::InputSpec& spec, RunContext& ctx);
+  ~InputRunner();
+  InputRunner(const InputRunner&) = delete;
+  InputRunner& operator=(const InputRunner&) = delete;
+
+  // A new desired spec (outputs included): restarts what changed, nothing else.
+  void update(const model::InputSpec& spec);
+  void tick(double elapsed_s);
+
+  model::InputStatus status();
+  const model::RunStatus* outputStatus(const std::string& output) const;
+  InputPipeline* pipeline() const { return pipeline_.get(); }
+
+  // Stops everything: outputs drained (drain_ms), then the input pipeline.
+  void stopAll(int drain_ms);
+
+ private:
+  void attempt();
+  void teardown(int output_drain_ms);
+  void onReady();
+  void onFailed(const std::string& error);
+  void syncOutputs(const model::InputSpec& spec);
+  static bool sourceChanged(const model::InputSpec& a, const model::InputSpec& b);
+
+  model::InputSpec spec_;
+  RunContext& ctx_;
+  RunTracker tracker_;
+  std::unique_ptr<InputPipeline> pipeline_;
+  std::map<std::string, std::unique_ptr<OutputRunner>> outputs_;
+  model::MediaInfo last_media_;
+  SourceGuard deferred_;
+};
+
+}  // namespace mls::media

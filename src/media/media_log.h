@@ -1,0 +1,14 @@
+// GStreamer debug categories of the media layer (GST_DEBUG=mls-*:6). Registered once by
+// mediaLogInit(), called from mls::media::init() on the main thread before any pipeline exists.
+#pragma once
+
+#include <gst/gst.h>
+
+GST_DEBUG_CATEGORY_EXTERN(mls_input_debug);
+GST_DEBUG_CATEGORY_EXTERN(mls_output_debug);
+GST_DEBUG_CATEGORY_EXTERN(mls_tap_debug);
+GST_DEBUG_CATEGORY_EXTERN(mls_supervisor_debug);
+
+namespace mls::media {
+void mediaLogInit();
+}

@@ -1,0 +1,334 @@
+// Element assembly of output pipelines. See output_builder.h.
+#include "media/output_builder.h"
+
+#include <gst/app/gstappsrc.h>
+
+#include "core/log.h"
+#include "media/encoders.h"
+#include "media/media_log.h"
+#include "media/sources.h"
+#include "model/presets.h"
+#include "model/source_params.h"
+#include "model/url.h"
+
+#define GST_CAT_DEFAULT mls_output_debug
+
+namespace mls::media {
+namespace {
+
+// How much an output may queue towards a slow destination before it drops to the next keyframe.
+constexpr uint64_t kMaxBacklogBytes = 4 * 1024 * 1024;  // ~10 s at 3 Mb/s
+
+bool isTs(const std::string& scheme) { return scheme == "srt" || scheme == "udp"; }
+
+}  // namespace
+
+void OutputBuilder::describe(const std::string& part) {
+  if (!out_.launch_.empty()) out_.launch_ += "  ";
+  out_.launch_ += part;
+}
+
+Result<GstElement*> OutputBuilder::add(const char* factory, const char* name) {
+  auto element = makeElement(factory, name);
+  if (element) gst_bin_add(bin_, *element);
+  return element;
+}
+
+Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
+  auto url = model::parseOutputUrl(spec_.url);
+  if (!url) return fail(url.error());
+  std::string masked = model::maskUrl(spec_.url);
+  if (scheme == "rtmp" || scheme == "rtmps") {
+    auto sink = add("rtmp2sink", "sink");
+    if (!sink) return sink;
+    g_object_set(*sink, "location", spec_.url.c_str(), "chunk-size", 4096u, "sync", FALSE,
+                 "async", FALSE, nullptr);
+    describe("rtmp2sink location=" + masked + " chunk-size=4096 sync=false async=false");
+    return sink;
+  }
+  if (scheme == "srt") {
+    auto sink = add("srtsink", "sink");
+    if (!sink) return sink;
+    g_object_set(*sink, "uri", spec_.url.c_str(), "sync", FALSE, "async", FALSE, nullptr);
+    describe("srtsink uri=" + masked + " sync=false async=false");
+    return sink;
+  }
+  if (scheme == "udp") {
+    auto params = model::udpParams(*url);
+    if (!params) return fail(params.error());
+    auto sink = add("udpsink", "sink");
+    if (!sink) return sink;
+    g_object_set(*sink, "host", params->host.c_str(), "port", params->port, "sync", FALSE,
+                 "async", FALSE, nullptr);
+    if (params->ttl >= 0) g_object_set(*sink, "ttl", params->ttl, "ttl-mc", params->ttl, nullptr);
+    if (!params->iface.empty())
+      g_object_set(*sink, "multicast-iface", params->iface.c_str(), nullptr);
+    describe("udpsink host=" + params->host + " port=" + std::to_string(params->port) +
+             " sync=false async=false");
+    return sink;
+  }
+  if (scheme == "rtsp") {
+    auto sink = add("rtspclientsink", "sink");
+    if (!sink) return sink;
+    g_object_set(*sink, "location", spec_.url.c_str(), "latency", 0u, nullptr);
+    gst_util_set_object_arg(G_OBJECT(*sink), "protocols", "tcp");
+    describe("rtspclientsink location=" + masked + " protocols=tcp latency=0");
+    return sink;
+  }
+  return fail(ErrorCode::Invalid, "unsupported output scheme '" + scheme + "'", "url");
+}
+
+Result<GstElement*> OutputBuilder::addAppSrc(TapKind kind) {
+  auto tap = input_.tap(kind);
+  if (!tap) return fail(tap.error());
+  std::string name = std::string("feed-") + tapKindName(kind);
+  auto src = add("appsrc", name.c_str());
+  if (!src) return src;
+  g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
+               "max-bytes", (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
+  if (GstCaps* caps = (*tap)->caps()) {
+    g_object_set(*src, "caps", caps, nullptr);
+    gst_caps_unref(caps);
+  }
+  // Output running time == input running time: both pipelines share the system clock and the
+  // output takes the input's base time (see OutputPipeline::start), so the offset is 0.
+  auto feed = std::make_shared<Feed>(*src, 0, kMaxBacklogBytes);
+  out_.subscriptions_.push_back({*tap, std::move(feed)});
+  describe(std::string("appsrc name=") + name + " is-live=true format=time");
+  return src;
+}
+
+Result<void> OutputBuilder::buildMuxedPassthrough(TapKind kind, const std::string& scheme) {
+  auto src = addAppSrc(kind);
+  if (!src) return fail(src.error());
+  auto sink = makeSink(scheme);
+  if (!sink) return fail(sink.error());
+  if (!gst_element_link(*src, *sink))
+    return fail(ErrorCode::Internal, "cannot link the feed to the sink");
+  out_.muxed_feed_ = true;
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(*sink, "sink");
+  out_.watchSinkPad(pad);
+  return {};
+}
+
+Result<GstElement*> OutputBuilder::videoChain(GstElement* appsrc, bool for_ts) {
+  auto transcode = model::effectiveTranscode(spec_);
+  const model::MediaInfo& media = input_.media();
+  auto queue = add("queue");
+  if (!queue) return queue;
+  g_object_set(*queue, "max-size-time", 3 * GST_SECOND, "max-size-bytes", 0u, "max-size-buffers",
+               0u, nullptr);
+  gst_element_link(appsrc, *queue);
+  GstElement* last = *queue;
+  if (!transcode) {
+    auto parse = add(parserFactory(media.video_codec));
+    if (!parse) return parse;
+    if (for_ts) g_object_set(*parse, "config-interval", -1, nullptr);
+    gst_element_link(last, *parse);
+    describe(std::string("queue ! ") + parserFactory(media.video_codec));
+    return *parse;
+  }
+  int fps = transcode->framerate > 0 ? transcode->framerate
+                                     : (media.framerate > 0 ? (int)(media.framerate + 0.5) : 30);
+  auto decoder = makeDecoder(media.video_codec);
+  if (!decoder) return decoder;
+  gst_bin_add(bin_, *decoder);
+  auto convert = add("videoconvert");
+  auto flip = add("videoflip");
+  auto scale = add("videoscale");
+  auto rate = add("videorate");
+  auto caps = add("capsfilter");
+  std::string enc_launch;
+  auto encoder = makeVideoEncoder(*transcode, fps, &enc_launch);
+  if (!encoder) return encoder;
+  gst_bin_add(bin_, *encoder);
+  auto parse = add(transcode->video_codec == "h265" ? "h265parse" : "h264parse");
+  for (auto* r : {&convert, &flip, &scale, &rate, &caps, &parse})
+    if (!*r) return *r;
+  const char* method = transcode->rotation == 90    ? "clockwise"
+                       : transcode->rotation == 180 ? "rotate-180"
+                       : transcode->rotation == 270 ? "counterclockwise"
+                                                    : "none";
+  gst_util_set_object_arg(G_OBJECT(*flip), "method", method);
+  g_object_set(*scale, "add-borders", TRUE, nullptr);  // scale and pad, never stretch
+  GstCaps* raw = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
+                                     "framerate", GST_TYPE_FRACTION, fps, 1,
+                                     "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  if (transcode->width > 0 && transcode->height > 0)
+    gst_caps_set_simple(raw, "width", G_TYPE_INT, transcode->width, "height", G_TYPE_INT,
+                        transcode->height, nullptr);
+  g_object_set(*caps, "caps", raw, nullptr);
+  g_autofree gchar* caps_text = gst_caps_to_string(raw);
+  gst_caps_unref(raw);
+  if (for_ts) g_object_set(*parse, "config-interval", -1, nullptr);
+  if (!gst_element_link_many(last, *decoder, *convert, *flip, *scale, *rate, *caps, *encoder,
+                             *parse, nullptr))
+    return fail(ErrorCode::Internal, "cannot link the video transcode chain");
+  describe(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
+           " ! videoconvert ! videoflip method=" + method + " ! videoscale add-borders=true ! " +
+           "videorate ! " + caps_text + " ! " + enc_launch + " ! " +
+           GST_OBJECT_NAME(gst_element_get_factory(*parse)));
+  return *parse;
+}
+
+Result<GstElement*> OutputBuilder::audioChain(GstElement* appsrc, bool transcode) {
+  const model::MediaInfo& media = input_.media();
+  auto queue = add("queue");
+  if (!queue) return queue;
+  g_object_set(*queue, "max-size-time", 3 * GST_SECOND, "max-size-bytes", 0u, "max-size-buffers",
+               0u, nullptr);
+  gst_element_link(appsrc, *queue);
+  if (!transcode) {
+    auto parse = add(parserFactory(media.audio_codec));
+    if (!parse) return parse;
+    gst_element_link(*queue, *parse);
+    describe(std::string("queue ! ") + parserFactory(media.audio_codec));
+    return *parse;
+  }
+  auto decoder = makeDecoder(media.audio_codec);
+  if (!decoder) return decoder;
+  gst_bin_add(bin_, *decoder);
+  auto convert = add("audioconvert");
+  auto resample = add("audioresample");
+  auto caps = add("capsfilter");
+  auto transcode_settings = model::effectiveTranscode(spec_);
+  std::string enc_launch;
+  auto encoder =
+      makeAudioEncoder(transcode_settings ? transcode_settings->audio_bitrate_kbps : 128,
+                       &enc_launch);
+  if (!encoder) return encoder;
+  gst_bin_add(bin_, *encoder);
+  auto parse = add("aacparse");
+  for (auto* r : {&convert, &resample, &caps, &parse})
+    if (!*r) return *r;
+  g_autoptr(GstCaps) raw = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, 48000,
+                                               "channels", G_TYPE_INT, 2, nullptr);
+  g_object_set(*caps, "caps", raw, nullptr);
+  if (!gst_element_link_many(*queue, *decoder, *convert, *resample, *caps, *encoder, *parse,
+                             nullptr))
+    return fail(ErrorCode::Internal, "cannot link the audio transcode chain");
+  describe(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
+           " ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! " + enc_launch +
+           " ! aacparse");
+  return *parse;
+}
+
+Result<GstElement*> OutputBuilder::silenceChain() {
+  auto src = add("audiotestsrc", "silence");
+  auto convert = add("audioconvert");
+  auto caps = add("capsfilter");
+  auto encoder = makeAudioEncoder(128, nullptr);
+  if (!encoder) return encoder;
+  gst_bin_add(bin_, *encoder);
+  auto parse = add("aacparse");
+  for (auto* r : {&src, &convert, &caps, &parse})
+    if (!*r) return *r;
+  gst_util_set_object_arg(G_OBJECT(*src), "wave", "silence");
+  g_object_set(*src, "is-live", TRUE, "samplesperbuffer", 1024, nullptr);
+  g_autoptr(GstCaps) raw = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, 48000,
+                                               "channels", G_TYPE_INT, 2, nullptr);
+  g_object_set(*caps, "caps", raw, nullptr);
+  if (!gst_element_link_many(*src, *convert, *caps, *encoder, *parse, nullptr))
+    return fail(ErrorCode::Internal, "cannot link the silent audio chain");
+  describe(
+      "audiotestsrc wave=silence is-live=true ! audioconvert ! audio/x-raw,rate=48000,channels=2 "
+      "! avenc_aac bitrate=128000 ! aacparse");
+  return *parse;
+}
+
+Result<void> OutputBuilder::linkToSink(GstElement* last, GstElement* target, bool is_video,
+                                       const std::string& scheme) {
+  const char* templ = (scheme == "rtmp" || scheme == "rtmps") ? (is_video ? "video" : "audio")
+                      : scheme == "rtsp"                      ? "sink_%u"
+                                                              : "sink_%d";
+  GstPad* pad = gst_element_request_pad_simple(target, templ);
+  if (!pad) return fail(ErrorCode::Internal, "the muxer refused a stream");
+  g_autoptr(GstPad) src = gst_element_get_static_pad(last, "src");
+  GstPadLinkReturn ret = gst_pad_link(src, pad);
+  if (scheme == "rtsp") out_.watchSinkPad(pad);
+  gst_object_unref(pad);
+  if (ret != GST_PAD_LINK_OK) {
+    return fail(ErrorCode::Invalid, std::string("the destination container cannot carry this ") +
+                                        (is_video ? "video" : "audio"));
+  }
+  return {};
+}
+
+Result<void> OutputBuilder::buildElementary(const std::string& scheme) {
+  const model::MediaInfo& media = input_.media();
+  bool transcode = model::effectiveTranscode(spec_).has_value();
+  model::AudioMode audio_mode = model::effectiveAudio(spec_);
+  bool rtmp = scheme == "rtmp" || scheme == "rtmps";
+  bool ts = isTs(scheme);
+
+  GstElement* target = nullptr;  // muxer, or rtspclientsink itself
+  if (scheme == "rtsp") {
+    auto sink = makeSink(scheme);
+    if (!sink) return fail(sink.error());
+    target = *sink;
+  } else {
+    auto mux = add(rtmp ? "flvmux" : "mpegtsmux", "mux");
+    if (!mux) return fail(mux.error());
+    if (rtmp) g_object_set(*mux, "streamable", TRUE, nullptr);
+    else g_object_set(*mux, "alignment", 7, nullptr);
+    auto sink = makeSink(scheme);
+    if (!sink) return fail(sink.error());
+    gst_element_link(*mux, *sink);
+    g_autoptr(GstPad) pad = gst_element_get_static_pad(*sink, "sink");
+    out_.watchSinkPad(pad);
+    target = *mux;
+    describe(rtmp ? "flvmux streamable=true name=mux" : "mpegtsmux alignment=7 name=mux");
+  }
+
+  if (media.has_video) {
+    if (rtmp && !transcode && media.video_codec != "h264")
+      return fail(ErrorCode::Invalid, "RTMP carries H.264 video; this input's video is " +
+                                          media.video_codec + ": use a transcode profile");
+    auto src = addAppSrc(TapKind::Video);
+    if (!src) return fail(src.error());
+    auto last = videoChain(*src, ts);
+    if (!last) return fail(last.error());
+    if (auto r = linkToSink(*last, target, true, scheme); !r) return r;
+  }
+  bool want_audio = audio_mode != model::AudioMode::None;
+  if (want_audio && media.has_audio) {
+    // FLV cannot carry Opus: transcode audio to AAC when the container needs it.
+    bool audio_transcode =
+        transcode || (rtmp && media.audio_codec != "aac" && media.audio_codec != "mp3");
+    auto src = addAppSrc(TapKind::Audio);
+    if (!src) return fail(src.error());
+    auto last = audioChain(*src, audio_transcode);
+    if (!last) return fail(last.error());
+    if (auto r = linkToSink(*last, target, false, scheme); !r) return r;
+  } else if (audio_mode == model::AudioMode::SilenceIfMissing && !media.has_audio) {
+    auto last = silenceChain();
+    if (!last) return fail(last.error());
+    if (auto r = linkToSink(*last, target, false, scheme); !r) return r;
+  }
+  if (!media.has_video && !(want_audio && media.has_audio) &&
+      audio_mode != model::AudioMode::SilenceIfMissing)
+    return fail(ErrorCode::Invalid, "nothing to send: the input has no video and audio is off");
+  return {};
+}
+
+Result<void> OutputBuilder::build() {
+  bin_ = GST_BIN(out_.pipeline_.get());
+  auto url = model::parseOutputUrl(spec_.url);
+  if (!url) return fail(url.error());
+  const std::string scheme = url->scheme;
+  const model::MediaInfo& media = input_.media();
+  bool transcode = model::effectiveTranscode(spec_).has_value();
+  model::AudioMode audio = model::effectiveAudio(spec_);
+  // Mux once, send many: a passthrough output whose audio needs no change shares the input's
+  // muxed stream. Anything else gets its own muxer fed with elementary streams.
+  bool audio_as_is = media.has_audio ? audio != model::AudioMode::None
+                                     : audio != model::AudioMode::SilenceIfMissing;
+  bool rtmp = scheme == "rtmp" || scheme == "rtmps";
+  bool flv_audio_ok = !media.has_audio || media.audio_codec == "aac" || media.audio_codec == "mp3";
+  if (!transcode && audio_as_is && rtmp && flv_audio_ok)
+    return buildMuxedPassthrough(TapKind::Flv, scheme);
+  if (!transcode && audio_as_is && isTs(scheme)) return buildMuxedPassthrough(TapKind::MpegTs, scheme);
+  return buildElementary(scheme);
+}
+
+}  // namespace mls::media

@@ -1,0 +1,219 @@
+// The pipeline of one output: lifecycle, liveness, failure classification and draining. See
+// output_pipeline.h; element assembly is in output_builder.cpp.
+#include "media/output_pipeline.h"
+
+#include <cstring>
+
+#include "core/log.h"
+#include "media/media_log.h"
+#include "media/output_builder.h"
+#include "model/url.h"
+
+#define GST_CAT_DEFAULT mls_output_debug
+
+namespace mls::media {
+namespace {
+
+constexpr uint64_t kLiveAfterBuffers = 3;
+int g_drains_in_flight = 0;  // main thread  // the sink has taken this many: the peer accepts
+
+// Errors that another attempt will not fix: the destination refused us on purpose.
+bool isPermanent(GError* error) {
+  if (!error) return false;
+  if (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
+    return true;
+  const char* m = error->message ? error->message : "";
+  for (const char* needle : {"BadName", "Unauthorized", "unauthorized", "Forbidden", "rejected",
+                             "Not authorized", "401", "403"}) {
+    if (strstr(m, needle)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct OutputPipeline::Anchor {
+  OutputPipeline* self = nullptr;  // main thread: nulled when disposed
+};
+
+OutputPipeline::OutputPipeline(std::string name, Callbacks callbacks)
+    : name_(std::move(name)), callbacks_(std::move(callbacks)), anchor_(std::make_shared<Anchor>()) {
+  anchor_->self = this;
+}
+
+OutputPipeline::~OutputPipeline() = default;
+
+Result<std::unique_ptr<OutputPipeline>> OutputPipeline::create(const std::string& input_name,
+                                                               const model::OutputSpec& output,
+                                                               InputPipeline& input,
+                                                               Callbacks callbacks) {
+  std::unique_ptr<OutputPipeline> self(
+      new OutputPipeline(input_name + "/" + output.name, std::move(callbacks)));
+  std::string pipeline_name = "output-" + input_name + "-" + output.name;
+  self->pipeline_ = adoptFloating(gst_pipeline_new(pipeline_name.c_str()));
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(self->pipeline_.get()), clock);
+  // Same base time as the input: output running time equals input running time.
+  gst_element_set_start_time(self->pipeline_.get(), GST_CLOCK_TIME_NONE);
+  gst_element_set_base_time(self->pipeline_.get(), input.baseTime());
+
+  OutputBuilder builder(*self, input, output);
+  if (auto built = builder.build(); !built) {
+    self->subscriptions_.clear();
+    return fail(built.error());
+  }
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline_.get()));
+  self->bus_watch_ = gst_bus_add_watch(bus, &OutputPipeline::onBusMessage, self.get());
+  GST_INFO_OBJECT(self->pipeline_.get(), "built: %s", self->launch_.c_str());
+  return self;
+}
+
+Result<void> OutputPipeline::start() {
+  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // The bus carries the reason; the caller reports it through `failed` as well.
+    return fail(ErrorCode::Internal, "the output pipeline could not start");
+  }
+  for (auto& sub : subscriptions_) sub.tap->subscribe(sub.feed);
+  return {};
+}
+
+void OutputPipeline::detach() {
+  for (auto& sub : subscriptions_) sub.tap->unsubscribe(sub.feed.get());
+  subscriptions_.clear();
+}
+
+uint64_t OutputPipeline::videoFrames() const {
+  uint64_t n = 0;
+  for (auto& sub : subscriptions_) n += sub.feed->counters().video_frames.load();
+  return n;
+}
+
+uint64_t OutputPipeline::dropped() const {
+  uint64_t n = 0;
+  for (auto& sub : subscriptions_) n += sub.feed->counters().dropped.load();
+  return n;
+}
+
+void OutputPipeline::watchSinkPad(GstPad* pad) {
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &OutputPipeline::onSinkBuffer, this, nullptr);
+}
+
+GstPadProbeReturn OutputPipeline::onSinkBuffer(GstPad*, GstPadProbeInfo* info,
+                                               gpointer data) noexcept {
+  auto* self = static_cast<OutputPipeline*>(data);
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  self->bytes_.fetch_add(gst_buffer_get_size(buffer), std::memory_order_relaxed);
+  if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER)) return GST_PAD_PROBE_OK;
+  // rtmp2sink and rtspclientsink block the first render until the peer has accepted the
+  // publish, so the n-th buffer reaching the pad means the (n-1)-th was taken.
+  if (self->sink_buffers_.fetch_add(1) + 1 == kLiveAfterBuffers) {
+    auto* weak = new std::weak_ptr<Anchor>(self->anchor_);
+    g_main_context_invoke_full(
+        nullptr, G_PRIORITY_DEFAULT,
+        [](gpointer d) noexcept -> gboolean {
+          auto anchor = static_cast<std::weak_ptr<Anchor>*>(d)->lock();
+          if (anchor && anchor->self) {
+            OutputPipeline* out = anchor->self;
+            if (!out->live_reported_ && !out->failed_ && !out->drain_reaper_) {
+              out->live_reported_ = true;
+              if (out->callbacks_.live) out->callbacks_.live();
+            }
+          }
+          return G_SOURCE_REMOVE;
+        },
+        weak, [](gpointer d) noexcept { delete static_cast<std::weak_ptr<Anchor>*>(d); });
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void OutputPipeline::reportFailure(const std::string& error, bool permanent) {
+  if (failed_ || drain_reaper_) return;
+  failed_ = true;
+  if (callbacks_.failed) callbacks_.failed(error, permanent);
+}
+
+gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer data) noexcept {
+  auto* self = static_cast<OutputPipeline*>(data);
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR: {
+      g_autoptr(GError) error = nullptr;
+      g_autofree gchar* debug = nullptr;
+      gst_message_parse_error(message, &error, &debug);
+      std::string text = model::maskSecretsInText(error ? error->message : "error");
+      if (debug) {
+        // The debug string often holds the useful part ("Connection refused", onStatus code).
+        std::string detail = model::maskSecretsInText(debug);
+        auto colon = detail.rfind(": ");
+        if (colon != std::string::npos && colon + 2 < detail.size())
+          text += " (" + detail.substr(colon + 2, 200) + ")";
+      }
+      bool permanent = isPermanent(error) || (debug && (strstr(debug, "BadName") ||
+                                                        strstr(debug, "Unauthorized")));
+      GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s",
+                         GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text.c_str());
+      if (self->drain_reaper_) {
+        self->finishDrain();  // an error while draining ends the drain
+        return G_SOURCE_REMOVE;
+      }
+      self->reportFailure(text, permanent);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      if (self->drain_reaper_) {
+        self->finishDrain();
+        return G_SOURCE_REMOVE;
+      }
+      self->reportFailure("the output pipeline ended unexpectedly", false);
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+int OutputPipeline::drainsInFlight() { return g_drains_in_flight; }
+
+void OutputPipeline::dispose(std::unique_ptr<OutputPipeline> self, Reaper& reaper, int drain_ms,
+                             std::function<void()> done) {
+  self->detach();
+  self->anchor_->self = nullptr;
+  self->drain_reaper_ = &reaper;
+  self->drain_done_ = std::move(done);
+  GstState state = GST_STATE_NULL;
+  gst_element_get_state(self->pipeline_.get(), &state, nullptr, 0);
+  if (drain_ms > 0 && state == GST_STATE_PLAYING && self->bus_watch_ && !self->failed_) {
+    OutputPipeline* raw = self.release();  // owned by the drain until finishDrain()
+    g_drains_in_flight++;
+    raw->draining_ = true;
+    raw->drain_timer_ = SourceGuard::timeout(static_cast<guint>(drain_ms), [raw]() {
+      MLS_WARN("output", "%s: no end of stream within the drain deadline; forcing stop",
+               raw->name_.c_str());
+      raw->drain_timer_ = SourceGuard();
+      raw->finishDrain();
+      return G_SOURCE_REMOVE;
+    });
+    gst_element_send_event(raw->pipeline_.get(), gst_event_new_eos());
+    return;
+  }
+  self.release()->finishDrain();
+}
+
+void OutputPipeline::finishDrain() {
+  std::unique_ptr<OutputPipeline> self(this);
+  struct Keep : KeepAlive {
+    std::unique_ptr<OutputPipeline> pipeline;
+  };
+  drain_timer_.reset();
+  if (draining_) g_drains_in_flight--;
+  draining_ = false;
+  if (bus_watch_) g_source_remove(bus_watch_);
+  bus_watch_ = 0;
+  Reaper* reaper = drain_reaper_;
+  auto done = std::move(drain_done_);
+  GstElement* pipeline = GST_ELEMENT(gst_object_ref(pipeline_.get()));
+  auto keep = std::make_unique<Keep>();
+  keep->pipeline = std::move(self);
+  reaper->dispose(pipeline, std::move(keep), std::move(done));
+}
+
+}  // namespace mls::media

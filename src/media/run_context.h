@@ -1,0 +1,39 @@
+// RunContext: what every runner needs from the Supervisor that owns it — settings, the reaper,
+// and where to report state changes. Owned by the Supervisor; main thread.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "media/reaper.h"
+#include "media/sources.h"
+#include "model/backoff.h"
+#include "model/status.h"
+
+namespace mls::media {
+
+struct RunSettings {
+  std::string media_dir;
+  int stall_timeout_ms = 3000;       // an input with no media for this long has failed
+  int input_connect_timeout_ms = 15000;  // an input must be live this long after starting
+  int output_accept_timeout_ms = 15000;  // a destination must take media this long after start
+  int output_drain_ms = 2000;        // clean end of stream on stop/delete, at most this long
+  int permanent_error_limit = 3;     // errors retrying will not fix, before giving up
+  model::BackoffPolicy backoff;
+  SourceDefaults source;
+};
+
+struct RunContext {
+  RunSettings settings;
+  Reaper reaper;
+  // "input.state" / "output.state" with a JSON object; may be empty.
+  std::function<void(const std::string& type, const std::string& json)> events;
+};
+
+}  // namespace mls::media
+
+namespace mls::media {
+// Publishes "input.state" (output empty) or "output.state" with the status as JSON.
+void publishState(RunContext& ctx, const std::string& input, const std::string& output,
+                  const model::RunStatus& status);
+}  // namespace mls::media

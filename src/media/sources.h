@@ -1,0 +1,44 @@
+// Sources: the first elements of an input pipeline, one recipe per URL scheme. A recipe adds its
+// elements to the pipeline and says where parsed elementary streams will appear:
+//  - test://       static pads (videotestsrc → x264enc → h264parse, audiotestsrc → AAC → aacparse)
+//  - rtsp(s)://    rtspsrc; each RTP pad it adds goes through its own parsebin (depay + parse)
+//  - rtmp(s)://, srt://, udp://, http(s)…m3u8, file://   one element whose src pad feeds a parsebin
+//    (flvdemux, tsdemux, hlsdemux, qtdemux are plugged by parsebin)
+// file:// streams are paced to the clock (they are not live) and may loop.
+//
+// Called on the main thread while the pipeline is being built (NULL state).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "model/spec.h"
+#include "model/url.h"
+
+namespace mls::media {
+
+struct SourceRecipe {
+  std::vector<GstPad*> stream_pads;  // parsed elementary stream pads, available now (transfer full)
+  GstElement* rtp_source = nullptr;  // rtspsrc: RTP pads appear on pad-added (borrowed)
+  GstElement* parse_from = nullptr;  // element whose static "src" pad feeds one parsebin (borrowed)
+  bool paced = false;                // not a live source: pace to the clock (file://)
+  std::string launch;                // gst-launch-1.0 description of what was built (secrets masked)
+};
+
+struct SourceDefaults {
+  int rtsp_latency_ms = 200;
+  int connect_timeout_s = 10;
+};
+
+// Adds the source elements for `input` to `bin`. ErrorCode::Invalid when the URL cannot be
+// served (also checked at the API), ErrorCode::Internal when an element is missing.
+Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
+                                 const std::string& media_dir, const SourceDefaults& defaults);
+
+// Makes an element or fails with a message naming the missing plugin package.
+Result<GstElement*> makeElement(const char* factory, const char* name = nullptr);
+
+}  // namespace mls::media

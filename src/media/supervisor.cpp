@@ -1,0 +1,75 @@
+// Reconciliation of desired and running state. See supervisor.h.
+#include "media/supervisor.h"
+
+#include "media/media_log.h"
+
+namespace mls::media {
+
+void init() { mediaLogInit(); }
+
+Supervisor::Supervisor(RunSettings settings,
+                       std::function<void(const std::string&, const std::string&)> events) {
+  ctx_.settings = std::move(settings);
+  ctx_.events = std::move(events);
+  last_tick_us_ = g_get_monotonic_time();
+  ticker_ = SourceGuard::timeout(1000, [this]() {
+    tick();
+    return G_SOURCE_CONTINUE;
+  });
+}
+
+Supervisor::~Supervisor() {
+  ticker_.reset();
+  inputs_.clear();  // each runner disposes its pipelines; the reaper joins in ctx_'s destructor
+}
+
+void Supervisor::apply(const model::Config& config) {
+  for (auto it = inputs_.begin(); it != inputs_.end();) {
+    if (!config.findInput(it->first)) {
+      it->second->stopAll(ctx_.settings.output_drain_ms);
+      it = inputs_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& input : config.inputs) {
+    auto it = inputs_.find(input.name);
+    if (it == inputs_.end()) {
+      inputs_.emplace(input.name, std::make_unique<InputRunner>(input, ctx_));
+    } else {
+      it->second->update(input);
+    }
+  }
+}
+
+model::InputStatus Supervisor::inputStatus(const std::string& input) const {
+  auto it = inputs_.find(input);
+  return it == inputs_.end() ? model::InputStatus{} : it->second->status();
+}
+
+model::RunStatus Supervisor::outputStatus(const std::string& input,
+                                          const std::string& output) const {
+  auto it = inputs_.find(input);
+  if (it == inputs_.end()) return {};
+  const model::RunStatus* s = it->second->outputStatus(output);
+  return s ? *s : model::RunStatus{};
+}
+
+InputPipeline* Supervisor::inputPipeline(const std::string& input) const {
+  auto it = inputs_.find(input);
+  return it == inputs_.end() ? nullptr : it->second->pipeline();
+}
+
+void Supervisor::stopAll(int drain_ms) {
+  for (auto& [name, runner] : inputs_) runner->stopAll(drain_ms);
+  inputs_.clear();
+}
+
+void Supervisor::tick() {
+  int64_t now = g_get_monotonic_time();
+  double elapsed = (now - last_tick_us_) / 1e6;
+  last_tick_us_ = now;
+  for (auto& [name, runner] : inputs_) runner->tick(elapsed);
+}
+
+}  // namespace mls::media

@@ -1,0 +1,49 @@
+// Supervisor: turns the desired state (model::Config) into running pipelines and reports what
+// they do. apply() reconciles: new inputs and outputs start, removed ones stop (outputs end
+// their stream cleanly), changed ones restart, unchanged ones are not touched. A one-second tick
+// computes rates and watches for stalls and deadlines. Owned by the Server; main thread.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "media/input_runner.h"
+#include "media/run_context.h"
+#include "model/spec.h"
+#include "model/status.h"
+
+namespace mls::media {
+
+// Initializes GStreamer-side state of the media layer (debug categories). Call once after
+// gst_init().
+void init();
+
+class Supervisor {
+ public:
+  explicit Supervisor(RunSettings settings,
+                      std::function<void(const std::string&, const std::string&)> events = {});
+  ~Supervisor();
+
+  void apply(const model::Config& config);
+
+  model::InputStatus inputStatus(const std::string& input) const;
+  model::RunStatus outputStatus(const std::string& input, const std::string& output) const;
+  InputPipeline* inputPipeline(const std::string& input) const;
+
+  // Stops every input and output (outputs drained at most drain_ms); pipelines then reach NULL
+  // on the reaper thread.
+  void stopAll(int drain_ms);
+  // Pipelines handed to the reaper and not yet released.
+  int pendingTeardowns() const { return ctx_.reaper.pending(); }
+
+ private:
+  void tick();
+
+  RunContext ctx_;
+  std::map<std::string, std::unique_ptr<InputRunner>> inputs_;
+  SourceGuard ticker_;
+  int64_t last_tick_us_ = 0;
+};
+
+}  // namespace mls::media

@@ -1,0 +1,107 @@
+// Tap: the seam between an input pipeline and the output pipelines fed from it. A Tap ends a
+// branch of the input pipeline in an appsink; every buffer that reaches it is handed, by
+// reference (no copy), to each subscribed Feed, which pushes it into its output pipeline's appsrc.
+// Nothing flows back: an output's errors, EOS or back-pressure never reach the input pipeline,
+// which is what keeps a failing destination from disturbing its siblings (GStreamer 1.22's tee
+// propagates a branch's GST_FLOW_ERROR upstream within ~3 buffers; appsink never does).
+//
+// Kinds: Flv and MpegTs taps carry one muxed stream (mux once, send many); Video and Audio taps
+// carry parsed elementary streams for outputs that re-mux or transcode.
+//
+// Each Feed has a bounded backlog: when its appsrc holds more than `max_backlog_bytes` (a slow or
+// stalled destination), buffers are dropped until the next keyframe, so a stalled peer costs
+// only its own output. A Tap keeps the current GOP so a new Feed starts at once from a keyframe.
+//
+// Threads: deliver() runs on the input pipeline's streaming thread (appsink callback);
+// subscribe()/unsubscribe() run on the main thread. `lock_` protects feeds_, gop_ and caps_.
+#pragma once
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/gobj.h"
+
+namespace mls::media {
+
+enum class TapKind { Flv, MpegTs, Video, Audio };
+const char* tapKindName(TapKind kind);
+
+// Counters of one feed, written by the streaming thread and read by the main thread.
+struct FeedCounters {
+  std::atomic<uint64_t> buffers{0};
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> video_frames{0};
+  std::atomic<uint64_t> dropped{0};
+};
+
+// One output's subscription to a tap: the appsrc it pushes into.
+class Feed {
+ public:
+  // `timestamp_offset`: added to PTS/DTS (running time of the input pipeline) to give the
+  // running time of the output pipeline (base_time_in - base_time_out; both use the system clock).
+  Feed(GstElement* appsrc, int64_t timestamp_offset, uint64_t max_backlog_bytes);
+
+  GstAppSrc* appsrc() const { return GST_APP_SRC(appsrc_.get()); }
+  const FeedCounters& counters() const { return counters_; }
+
+ private:
+  friend class Tap;
+  // Streaming thread, under the tap's lock.
+  void push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, bool retime,
+            bool is_video_frame, bool is_keyframe);
+
+  GstPtr<GstElement> appsrc_;
+  int64_t timestamp_offset_;
+  uint64_t max_backlog_bytes_;
+  bool need_keyframe_ = true;     // under the tap's lock
+  GstMiniPtr<GstCaps> sent_caps_;  // under the tap's lock: the caps last set on the appsrc
+  FeedCounters counters_;
+};
+
+class Tap {
+ public:
+  // `has_video`: the tapped stream carries video, so feeds start on a video keyframe.
+  Tap(TapKind kind, std::string name, bool has_video);
+  ~Tap();
+  Tap(const Tap&) = delete;
+  Tap& operator=(const Tap&) = delete;
+
+  TapKind kind() const { return kind_; }
+  // The appsink that ends the tap's branch; the InputPipeline adds and links it.
+  GstElement* sink() const { return appsink_.get(); }
+
+  // Main thread. The feed starts with the cached GOP (if any), then live buffers.
+  void subscribe(std::shared_ptr<Feed> feed);
+  void unsubscribe(const Feed* feed);
+  size_t subscribers() const;
+
+  // Caps of the tapped stream, once known (ref'd copy or nullptr). Any thread.
+  GstCaps* caps() const;
+
+ private:
+  static GstFlowReturn onNewSample(GstAppSink* sink, gpointer self) noexcept;
+  void deliver(GstSample* sample);
+  bool isKeyframe(GstBuffer* buffer, bool* is_video) const;
+
+  TapKind kind_;
+  std::string name_;
+  bool has_video_;
+  GstPtr<GstElement> appsink_;
+
+  mutable std::mutex lock_;
+  std::vector<std::shared_ptr<Feed>> feeds_;  // protected by lock_
+  std::vector<GstMiniPtr<GstBuffer>> gop_;    // protected by lock_: since the last keyframe
+  uint64_t gop_bytes_ = 0;                    // protected by lock_
+  GstMiniPtr<GstCaps> caps_;                  // protected by lock_
+  GstSegment segment_;                        // protected by lock_
+};
+
+}  // namespace mls::media
