@@ -158,7 +158,11 @@ void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHas
   auto* api = static_cast<ApiServer*>(self);
   Request request = toRequest(msg, query);
   Response response = dispatch(request, api->backend_, api->options_);
-  if (response.event_stream) {
+  if (response.event_stream && request.method == "HEAD") {
+    response.event_stream = false;
+    response.status = 200;
+    response.headers.emplace_back("Content-Type", "text/event-stream");
+  } else if (response.event_stream) {
     api->events_->attach(msg);
     return;
   }
