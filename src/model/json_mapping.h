@@ -17,6 +17,7 @@
 #include <json-glib/json-glib.h>
 
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 #include "model/spec.h"
@@ -36,9 +37,16 @@ Result<Config> configFromJson(JsonNode* node);
 
 // Lay the fields present in `patch` over `base` (PATCH semantics). `name` may not change
 // (ErrorCode::Invalid). A URL equal to maskUrl(base.url) means "unchanged", so a masked URL
-// read back from the API and sent again keeps the real one.
+// read back from the API and sent again keeps the real one. An input's "outputs" member, if
+// present, is accepted and ignored (outputs change through their own resource).
 Result<OutputSpec> patchOutput(const OutputSpec& base, JsonNode* patch);
 Result<InputSpec> patchInput(const InputSpec& base, JsonNode* patch);
+
+// The observed (read-only) fields the API adds to input and output objects in its responses
+// (state, last_error, retries, next_retry_at, bitrate_bps, fps, bytes, uptime_s, media, profile,
+// rtsp_url, effective). Reading accepts and ignores them, so a client can send back what it got;
+// any other unknown field is refused. The one table is in json_mapping.cpp.
+bool isObservedField(std::string_view name);
 
 // Parse text to a node; ErrorCode::BadRequest with the parser's message when it is not JSON.
 Result<JsonNode*> parseJson(const std::string& text);  // transfer full

@@ -34,6 +34,10 @@ Result<Url> parseUrl(std::string_view text);
 // Input URL rules: scheme in rtsp, rtsps, rtmp, rtmps, srt, http(s) ending in .m3u8 (path),
 // udp, file, test; a host where the scheme needs one; a port for srt and udp; file:// only for
 // a path under media_dir after resolving symlinks (an empty media_dir refuses file://).
+// media_dir is the root of file:// URLs: file:///clip.mp4, file://clip.mp4 and
+// file://<media_dir>/clip.mp4 all name <media_dir>/clip.mp4, and the returned Url::path is
+// that file's canonical absolute path (what the media layer opens). test://, srt:// and udp://
+// parameters are checked with source_params.h.
 Result<Url> parseInputUrl(std::string_view text, const std::string& media_dir);
 
 // Output URL rules: rtmp, rtmps, srt, rtsp, udp, each with a host (and a port for srt/udp;
