@@ -1,0 +1,176 @@
+// The libsoup transport of the REST API. See api_server.h.
+#include "api/api_server.h"
+
+#include <gio/gio.h>
+
+#include <cstdint>
+
+#include "api/errors.h"
+#include "api/http.h"
+#include "api/router.h"
+#include "core/log.h"
+#include "mls_config.h"
+
+namespace mls::api {
+
+namespace {
+
+// Bytes of a chunked request body read so far (object data on the message).
+constexpr const char* kBodyBytesKey = "mls-body-bytes";
+
+Request toRequest(SoupServerMessage* msg, GHashTable* query) {
+  Request request;
+  request.method = soup_server_message_get_method(msg);
+  const char* path = g_uri_get_path(soup_server_message_get_uri(msg));
+  request.path = path && *path ? path : "/";
+  if (query) {
+    GHashTableIter iter;
+    gpointer key, value;
+    g_hash_table_iter_init(&iter, query);
+    while (g_hash_table_iter_next(&iter, &key, &value))
+      request.query[static_cast<const char*>(key)] = value ? static_cast<const char*>(value) : "";
+  }
+  SoupMessageHeadersIter iter;
+  const char* name;
+  const char* value;
+  soup_message_headers_iter_init(&iter, soup_server_message_get_request_headers(msg));
+  while (soup_message_headers_iter_next(&iter, &name, &value)) {
+    g_autofree gchar* lower = g_ascii_strdown(name, -1);
+    auto [it, inserted] = request.headers.emplace(lower, value);
+    if (!inserted) it->second += std::string(", ") + value;
+  }
+  g_autoptr(GBytes) body = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+  gsize size = 0;
+  const char* data = static_cast<const char*>(g_bytes_get_data(body, &size));
+  if (data && size) request.body.assign(data, size);
+  return request;
+}
+
+void sendResponse(SoupServerMessage* msg, const Response& response) {
+  soup_server_message_set_status(msg, response.status, nullptr);
+  SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
+  for (const auto& [name, value] : response.headers)
+    soup_message_headers_append(headers, name.c_str(), value.c_str());
+  if (!response.content_type.empty())
+    soup_server_message_set_response(msg, response.content_type.c_str(), SOUP_MEMORY_COPY,
+                                     response.body.data(), response.body.size());
+}
+
+bool isCompatPath(const char* path) {
+  return g_str_has_prefix(path, "/api/relay/") || g_str_has_prefix(path, "/api/input/") ||
+         g_str_has_prefix(path, "/api/output/");
+}
+
+}  // namespace
+
+ApiServer::ApiServer(Backend& backend, ApiOptions options)
+    : backend_(backend),
+      options_(std::move(options)),
+      server_(adopt(soup_server_new("server-header", "mls/" MLS_VERSION " ", nullptr))),
+      events_(std::make_unique<SseBroker>(SseBroker::Options{
+          options_.sse_keepalive_ms, options_.sse_history, options_.sse_retry_ms})) {
+  soup_server_add_early_handler(server_.get(), "/api", onEarlyRequest, this, nullptr);
+  soup_server_add_handler(server_.get(), "/api", onRequest, this, nullptr);
+}
+
+ApiServer::~ApiServer() {
+  stop();
+  events_.reset();
+  soup_server_remove_handler(server_.get(), "/api");
+}
+
+Result<void> ApiServer::listen(const std::string& host, int port) {
+  const std::string ip = host == "localhost" ? "127.0.0.1" : host;
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string(ip.c_str());
+  if (!address)
+    return fail(ErrorCode::Invalid, "the API listen address must be an IP address: " + host,
+                "listen");
+  if (port < 0 || port > 65535)
+    return fail(ErrorCode::Invalid, "the API port must be 0-65535", "listen");
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new(address, port);
+  g_autoptr(GError) error = nullptr;
+  if (!soup_server_listen(server_.get(), socket_address, SoupServerListenOptions(0), &error))
+    return fail(ErrorCode::Unavailable,
+                "cannot listen on " + host + ":" + std::to_string(port) + ": " + error->message);
+
+  // The port actually bound (port 0 lets the kernel choose).
+  GSList* listeners = soup_server_get_listeners(server_.get());
+  for (GSList* l = listeners; l && port_ == 0; l = l->next) {
+    g_autoptr(GSocketAddress) local = g_socket_get_local_address(G_SOCKET(l->data), nullptr);
+    if (local && G_IS_INET_SOCKET_ADDRESS(local))
+      port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local));
+  }
+  g_slist_free(listeners);
+  const bool v6 = g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6;
+  base_url_ = "http://" + (v6 ? "[" + ip + "]" : ip) + ":" + std::to_string(port_);
+  MLS_INFO("api", "REST API listening on %s", base_url_.c_str());
+  return {};
+}
+
+void ApiServer::stop() {
+  if (!server_) return;
+  soup_server_disconnect(server_.get());
+}
+
+void ApiServer::rejectTooLarge(SoupServerMessage* msg) {
+  const char* path = g_uri_get_path(soup_server_message_get_uri(msg));
+  Error error{ErrorCode::TooLarge,
+              "request body is larger than " + std::to_string(options_.max_body_bytes) + " bytes",
+              {}};
+  Response response =
+      isCompatPath(path ? path : "") ? compatErrorResponse(error) : errorResponse(error);
+  // The rest of the body is read and dropped, not kept; then the connection closes.
+  SoupMessageBody* body = soup_server_message_get_request_body(msg);
+  soup_message_body_set_accumulate(body, FALSE);
+  soup_message_body_truncate(body);
+  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                               "close");
+  sendResponse(msg, response);
+  MLS_INFO("api", "%s %s -> 413 (body over %zu bytes)", soup_server_message_get_method(msg),
+           path ? path : "", options_.max_body_bytes);
+}
+
+void ApiServer::onEarlyRequest(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*,
+                               gpointer self) noexcept {
+  auto* api = static_cast<ApiServer*>(self);
+  SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
+  if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH) {
+    if (static_cast<uint64_t>(soup_message_headers_get_content_length(headers)) >
+        api->options_.max_body_bytes)
+      api->rejectTooLarge(msg);
+    return;
+  }
+  // Chunked (or read-to-EOF) body: count it as it arrives.
+  g_object_set_data_full(G_OBJECT(msg), kBodyBytesKey, g_new0(guint64, 1), g_free);
+  g_signal_connect(msg, "got-chunk", G_CALLBACK(onGotChunk), self);
+}
+
+void ApiServer::onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self) noexcept {
+  auto* api = static_cast<ApiServer*>(self);
+  auto* total = static_cast<guint64*>(g_object_get_data(G_OBJECT(msg), kBodyBytesKey));
+  if (!total || soup_server_message_get_status(msg) != 0) return;
+  *total += g_bytes_get_size(chunk);
+  if (*total > api->options_.max_body_bytes) api->rejectTooLarge(msg);
+}
+
+void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHashTable* query,
+                          gpointer self) noexcept {
+  auto* api = static_cast<ApiServer*>(self);
+  Request request = toRequest(msg, query);
+  Response response = dispatch(request, api->backend_, api->options_);
+  if (response.event_stream && request.method == "HEAD") {
+    response.event_stream = false;
+    response.status = 200;
+    response.headers.emplace_back("Content-Type", "text/event-stream");
+  } else if (response.event_stream) {
+    api->events_->attach(msg);
+    return;
+  }
+  sendResponse(msg, response);
+  if (request.method == "GET" || request.method == "HEAD")
+    MLS_DEBUG("api", "%s %s -> %d", request.method.c_str(), request.path.c_str(), response.status);
+  else
+    MLS_INFO("api", "%s %s -> %d", request.method.c_str(), request.path.c_str(), response.status);
+}
+
+}  // namespace mls::api

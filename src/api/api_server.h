@@ -1,0 +1,58 @@
+// ApiServer: the HTTP transport of the REST API. It owns a SoupServer listening on the address
+// the app gives it, serves every path under /api through the pure router (router.h) and hands
+// GET /api/v1/events to its SseBroker. Request bodies are bounded before they are read: a
+// Content-Length over ApiOptions::max_body_bytes is answered 413 at once (the body is drained
+// without being kept), and a chunked body is cut off as soon as it passes the limit.
+//
+// Other parts of mlsd (web UI, /metrics, /healthz) add their own handlers on soupServer() for
+// paths outside /api. Owned by the app's Server; main thread (default main context).
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <memory>
+#include <string>
+
+#include "api/api_options.h"
+#include "api/backend.h"
+#include "api/sse_broker.h"
+#include "core/gobj.h"
+#include "core/result.h"
+
+namespace mls::api {
+
+class ApiServer {
+ public:
+  ApiServer(Backend& backend, ApiOptions options);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Listens on `host` (an IP address, or "localhost") and `port` (0: the kernel picks one).
+  Result<void> listen(const std::string& host, int port);
+  // "http://127.0.0.1:8080" — with the port actually bound; empty before listen().
+  const std::string& baseUrl() const { return base_url_; }
+  int port() const { return port_; }
+  // Stops accepting and closes every connection (event streams included). Idempotent.
+  void stop();
+
+  SseBroker& events() { return *events_; }
+  SoupServer* soupServer() const { return server_.get(); }
+
+ private:
+  static void onEarlyRequest(SoupServer* server, SoupServerMessage* msg, const char* path,
+                             GHashTable* query, gpointer self) noexcept;
+  static void onRequest(SoupServer* server, SoupServerMessage* msg, const char* path,
+                        GHashTable* query, gpointer self) noexcept;
+  static void onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self) noexcept;
+  void rejectTooLarge(SoupServerMessage* msg);
+
+  Backend& backend_;
+  const ApiOptions options_;
+  GObjectPtr<SoupServer> server_;
+  std::unique_ptr<SseBroker> events_;  // destroyed before server_
+  std::string base_url_;
+  int port_ = 0;
+};
+
+}  // namespace mls::api

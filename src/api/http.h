@@ -1,0 +1,56 @@
+// Request and Response: the transport-free shape of one HTTP exchange. ApiServer copies a
+// SoupServerMessage into a Request, the pure handlers (inputs.cpp, outputs.cpp, …) turn it into
+// a Response, and ApiServer copies that back. Tests build Requests by hand, so every route is
+// testable without sockets. Plain values; main thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mls::api {
+
+struct Request {
+  std::string method;                          // "GET", "POST", …
+  std::string path;                            // percent-decoded, without the query
+  std::map<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+
+  // Filled by the router: the path parameters ("input", "output") of the matched route, and
+  // whether the request carried the API token (true when no token is configured).
+  std::map<std::string, std::string> params;
+  bool authorized = false;
+
+  // The header's value, or nullptr. `name` in lower case.
+  const std::string* header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+  // The query parameter's value, or "" when absent.
+  std::string queryValue(const std::string& name) const {
+    auto it = query.find(name);
+    return it == query.end() ? std::string() : it->second;
+  }
+  const std::string& param(const std::string& name) const {
+    static const std::string empty;
+    auto it = params.find(name);
+    return it == params.end() ? empty : it->second;
+  }
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type;  // empty when there is no body
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra response headers
+
+  // Set by the router for GET /api/v1/events: ApiServer hands the message to the SseBroker
+  // instead of sending this response.
+  bool event_stream = false;
+
+  const std::string* header(const std::string& name) const;  // case-insensitive
+};
+
+}  // namespace mls::api

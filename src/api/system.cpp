@@ -1,0 +1,27 @@
+// GET /api/v1/system: version, uptime, counts and process figures (Backend::systemInfo). Pure
+// handler; main thread.
+#include <json-glib/json-glib.h>
+
+#include "api/handlers.h"
+#include "api/json_io.h"
+
+namespace mls::api {
+
+Response system_get(const Request&, Backend& backend, const ApiOptions&) {
+  const SystemInfo info = backend.systemInfo();
+  JsonObject* root = json_object_new();
+  json_object_set_string_member(root, "version", info.version.c_str());
+  json_object_set_string_member(root, "gstreamer_version", info.gstreamer_version.c_str());
+  json_object_set_double_member(root, "uptime_s", info.uptime_s);
+  json_object_set_int_member(root, "inputs", info.inputs);
+  json_object_set_int_member(root, "outputs", info.outputs);
+  json_object_set_int_member(root, "inputs_live", info.inputs_live);
+  json_object_set_int_member(root, "outputs_live", info.outputs_live);
+  json_object_set_int_member(root, "threads", info.threads);
+  json_object_set_int_member(root, "rss_bytes", static_cast<gint64>(info.rss_bytes));
+  json_object_set_double_member(root, "cpu_user_s", info.cpu_user_s);
+  json_object_set_double_member(root, "cpu_system_s", info.cpu_system_s);
+  return jsonResponse(200, root);
+}
+
+}  // namespace mls::api

@@ -1,0 +1,41 @@
+// FakeBackend: an in-memory api::Backend for the API tests. It keeps a Config, validates every
+// mutation with model::validateConfig before it changes anything (as the real core does), counts
+// the mutations it applied, and returns whatever observed state a test sets. Main thread.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+
+#include "api/backend.h"
+
+namespace mls::api::test {
+
+class FakeBackend : public Backend {
+ public:
+  model::Config config_;
+  model::ValidationContext validation_;
+  std::map<std::string, model::InputStatus> input_status_;
+  std::map<std::pair<std::string, std::string>, model::RunStatus> output_status_;
+  SystemInfo system_;
+  int applied_ = 0;  // mutations that changed the config
+
+  const model::Config& config() const override { return config_; }
+  const model::ValidationContext& validation() const override { return validation_; }
+  model::InputStatus inputStatus(const std::string& input) const override;
+  model::RunStatus outputStatus(const std::string& input, const std::string& output) const override;
+
+  Result<void> createInput(model::InputSpec input) override;
+  Result<void> updateInput(model::InputSpec input) override;
+  Result<void> deleteInput(const std::string& input) override;
+  Result<void> createOutput(const std::string& input, model::OutputSpec output) override;
+  Result<void> updateOutput(const std::string& input, model::OutputSpec output) override;
+  Result<void> deleteOutput(const std::string& input, const std::string& output) override;
+  Result<void> replaceConfig(model::Config config) override;
+  SystemInfo systemInfo() const override { return system_; }
+
+ private:
+  Result<void> commit(model::Config next);
+};
+
+}  // namespace mls::api::test
