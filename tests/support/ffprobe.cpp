@@ -75,6 +75,7 @@ double secondsBetween(Clock::time_point a, Clock::time_point b) {
 ProbeResult probe(const std::string& url, std::chrono::milliseconds timeout,
                   const ProbeOptions& options) {
   ProbeResult result;
+  const auto started = Clock::now();
   std::string target;
   std::vector<std::string> args = {"ffprobe", "-hide_banner", "-v", "error"};
   for (auto& arg : inputArgs(url, options.rtspTransport, &target)) args.push_back(arg);
@@ -89,6 +90,7 @@ ProbeResult probe(const std::string& url, std::chrono::milliseconds timeout,
     return result;
   }
   const auto status = ffprobe.wait(timeout);
+  result.elapsedSeconds = secondsBetween(started, Clock::now());
   if (!status) {
     ffprobe.kill9();
     result.error = "ffprobe " + url + " did not finish in " + std::to_string(timeout.count()) +
@@ -126,6 +128,16 @@ ProbeResult probe(const std::string& url, std::chrono::milliseconds timeout,
   }
   result.ok = true;
   return result;
+}
+
+std::string ProbeResult::describe() const {
+  if (!ok) return "FAILED: " + error;
+  char text[512];
+  std::snprintf(
+      text, sizeof text, "video %s (%s) %dx%d r=%.3f avg=%.3f fps; audio %s %d Hz %d ch; in %.2f s",
+      hasVideo ? videoCodec.c_str() : "none", videoProfile.c_str(), width, height, frameRate,
+      avgFrameRate, hasAudio ? audioCodec.c_str() : "none", sampleRate, channels, elapsedSeconds);
+  return text;
 }
 
 std::string FlowResult::describe() const {
@@ -253,9 +265,17 @@ void FlowMeter::compute() {
   double min_pts = 0;
   double max_pts = 0;
   bool any_pts = false;
+  // RTP depayloaders may emit a frame's parameter sets as a packet of their own with the frame's
+  // pts: consecutive video packets with one pts are one frame.
+  bool have_last_video_pts = false;
+  double last_video_pts = 0;
   auto count = [&](const Packet& p) {
     if (p.audio) ++r.audioPackets;
     if (!p.video) return;
+    const bool same_frame = p.hasPts && have_last_video_pts && p.pts == last_video_pts;
+    have_last_video_pts = p.hasPts;
+    last_video_pts = p.pts;
+    if (same_frame) return;
     ++r.videoFrames;
     if (p.key) ++r.keyframes;
     if (p.hasPts) {

@@ -44,7 +44,10 @@ struct ProbeResult {
   int sampleRate = 0;
   int channels = 0;
 
-  std::string json;  // ffprobe's own output
+  std::string json;           // ffprobe's own output
+  double elapsedSeconds = 0;  // how long ffprobe took
+
+  std::string describe() const;  // one line for assertion messages and logs
 };
 
 // Runs `ffprobe -show_streams -of json` on `url` with a deadline.

@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -309,15 +311,42 @@ bool Process::signal(int sig) { return running() && kill(-pid_, sig) == 0; }
 bool Process::pause() { return signal(SIGSTOP); }
 bool Process::resume() { return signal(SIGCONT); }
 
+namespace {
+
+// State letters ("R", "S", "T", "D", "Z"…) of every process whose process group is `pgid`.
+std::vector<char> groupStates(pid_t pgid) {
+  std::vector<char> states;
+  GDir* proc = g_dir_open("/proc", 0, nullptr);
+  if (!proc) return states;
+  while (const char* entry = g_dir_read_name(proc)) {
+    if (!g_ascii_isdigit(entry[0])) continue;
+    g_autofree gchar* path = g_build_filename("/proc", entry, "stat", nullptr);
+    g_autofree gchar* contents = nullptr;
+    if (!g_file_get_contents(path, &contents, nullptr, nullptr)) continue;
+    const char* close_paren = std::strrchr(contents, ')');  // the name may contain spaces
+    char state = 0;
+    int ppid = 0;
+    int pgrp = 0;
+    if (close_paren && std::sscanf(close_paren + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 &&
+        pgrp == pgid) {
+      states.push_back(state);
+    }
+  }
+  g_dir_close(proc);
+  return states;
+}
+
+}  // namespace
+
 bool Process::paused() const {
   if (pid_ <= 0 || status_) return false;
-  g_autofree gchar* path = g_strdup_printf("/proc/%d/stat", static_cast<int>(pid_));
-  g_autofree gchar* contents = nullptr;
-  if (!g_file_get_contents(path, &contents, nullptr, nullptr)) return false;
-  const char* close_paren = std::strrchr(contents, ')');  // the name may contain spaces
-  if (!close_paren || close_paren[1] == '\0' || close_paren[2] == '\0') return false;
-  const char state = close_paren[2];
-  return state == 'T' || state == 't';
+  // Frozen: some member stopped (T), none running or sleeping. A shell whose vfork()ed child was
+  // stopped before it could exec waits in D until the child resumes, so D counts as frozen too.
+  const std::vector<char> states = groupStates(pid_);
+  const auto stopped = [](char c) { return c == 'T' || c == 't'; };
+  return std::any_of(states.begin(), states.end(), stopped) &&
+         std::all_of(states.begin(), states.end(),
+                     [&](char c) { return stopped(c) || c == 'D' || c == 'Z'; });
 }
 
 std::string Process::log() const { return readFrom(logPath_, 0); }

@@ -79,7 +79,8 @@ class Process {
   // SIGSTOP / SIGCONT to the group: the peer freezes without closing its sockets.
   bool pause();
   bool resume();
-  // Whether the kernel reports the process as stopped (state T), e.g. after pause().
+  // Whether the kernel reports the process group as frozen (members stopped, state T), e.g.
+  // after pause().
   bool paused() const;
   // Any signal to the group.
   bool signal(int sig);

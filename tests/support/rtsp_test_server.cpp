@@ -1,6 +1,7 @@
 // mls-test-rtsp-server: a small RTSP camera for tests, built on gst-rtsp-server.
 //
-// Serves H.264 (x264enc, tune=zerolatency, a keyframe every 2 s) and AAC from live test sources
+// Serves H.264 (x264enc, tune=zerolatency, a keyframe every 2 s exactly: no scene-cut keyframes)
+// and AAC from live test sources
 // at rtsp://127.0.0.1:PORT/test, as one shared media (one pipeline however many clients), over
 // TCP or UDP as the client asks. It prints, line-buffered on stdout:
 //   listening on rtsp://127.0.0.1:PORT/test      once, when it accepts clients
@@ -38,7 +39,8 @@ std::string launchLine(int width, int height, int fps, bool audio) {
       "videotestsrc is-live=true pattern=smpte ! video/x-raw,width=" + std::to_string(width) +
       ",height=" + std::to_string(height) + ",framerate=" + std::to_string(fps) +
       "/1 ! timeoverlay ! videoconvert ! video/x-raw,format=I420 ! "
-      "x264enc tune=zerolatency speed-preset=veryfast bitrate=2000 key-int-max=" +
+      "x264enc tune=zerolatency speed-preset=veryfast bitrate=2000 option-string=scenecut=0 "
+      "key-int-max=" +
       std::to_string(2 * fps) +
       " ! video/x-h264,profile=high ! h264parse ! rtph264pay name=pay0 pt=96 config-interval=-1";
   const std::string sound =

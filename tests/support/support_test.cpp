@@ -334,8 +334,10 @@ class ThreadedServer {
       SoupServerMessage* msg;
       int* step;
     };
-    g_timeout_add_full(
-        G_PRIORITY_DEFAULT, 30,
+    // On the server thread's context: the message belongs to that thread.
+    GSource* timer = g_timeout_source_new(30);
+    g_source_set_callback(
+        timer,
         [](gpointer p) noexcept -> gboolean {
           auto* c = static_cast<Ctx*>(p);
           static const char* chunks[] = {
@@ -357,6 +359,8 @@ class ThreadedServer {
           delete c->step;
           delete c;
         });
+    g_source_attach(timer, g_main_context_get_thread_default());
+    g_source_unref(timer);
     soup_server_message_pause(msg);
   }
 
