@@ -154,6 +154,43 @@ TEST_F(NginxRtmpPeer, RestartsOnTheSamePort) {
   expectAllGone();
 }
 
+using FilePeer = PeerTest;
+
+TEST_F(FilePeer, MakesAnMp4ThatProbeAndFlowRead) {
+  const auto path = outputDir_ / "pattern.mp4";
+  TestPatternOptions small;
+  small.width = 640;
+  small.height = 360;
+  small.fps = 25;
+  ASSERT_TRUE(makeTestFile(path, 4, small));
+
+  const ProbeResult p = probe(path.string());
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.videoCodec, "h264");
+  EXPECT_EQ(p.videoProfile, "High");
+  EXPECT_EQ(p.width, 640);
+  EXPECT_EQ(p.height, 360);
+  EXPECT_NEAR(p.frameRate, 25.0, 0.01);
+  EXPECT_EQ(p.audioCodec, "aac");
+
+  // Files are measured in stream time: 2 s of a 25 fps file are 50 frames, read at once.
+  const FlowResult flow = measureFlow(path.string(), 2);
+  std::printf("flow: %s\n", flow.describe().c_str());
+  EXPECT_TRUE(flow.ok) << flow.describe();
+  EXPECT_FALSE(flow.wallClock);
+  EXPECT_EQ(flow.videoFrames, 50) << flow.describe();
+  EXPECT_NEAR(flow.fps, 25.0, 0.01) << flow.describe();
+  EXPECT_EQ(flow.keyframes, 1) << flow.describe();  // one every 2 s, at 0 s
+  EXPECT_TRUE(flow.firstVideoIsKeyframe);
+  EXPECT_GT(flow.audioPackets, 80) << flow.describe();  // 48000 / 1024 per second
+
+  // A file shorter than the window: its own length.
+  const FlowResult whole = measureFlow(path.string(), 10);
+  EXPECT_EQ(whole.videoFrames, 100) << whole.describe();
+  EXPECT_NEAR(whole.windowSeconds, 4.0, 0.01) << whole.describe();
+  EXPECT_EQ(whole.keyframes, 2) << whole.describe();
+}
+
 using SrtPeer = PeerTest;
 
 TEST_F(SrtPeer, SrtLiveTransmitCarriesAnFfmpegMpegTsStreamToUdp) {

@@ -72,24 +72,33 @@ std::string currentTestName() {
   return name;
 }
 
-std::filesystem::path testOutputDir() {
-  // The test whose directory was last created; a new test name means "start fresh".
-  static std::string created_for;
-  static std::filesystem::path created_dir;
-  const std::string name = currentTestName();
-  if (name == created_for && !created_dir.empty()) return created_dir;
+namespace {
 
-  std::filesystem::path root = envOr(
+std::string g_output_dir_test;            // the test whose directory was last created
+std::filesystem::path g_output_dir_path;  // and that directory
+
+std::filesystem::path createOutputDir(const std::string& name) {
+  const std::filesystem::path root = envOr(
       "MLS_BUILD_ROOT", (std::filesystem::path(g_get_tmp_dir()) / "mls-test-output").string());
-  std::filesystem::path dir = root / "test-output" / name;
+  const std::filesystem::path dir = root / "test-output" / name;
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) ADD_FAILURE() << "cannot create test output dir " << dir << ": " << ec.message();
-  created_for = name;
-  created_dir = dir;
+  g_output_dir_test = name;
+  g_output_dir_path = dir;
   return dir;
 }
+
+}  // namespace
+
+std::filesystem::path testOutputDir() {
+  const std::string name = currentTestName();
+  if (name == g_output_dir_test && !g_output_dir_path.empty()) return g_output_dir_path;
+  return createOutputDir(name);
+}
+
+std::filesystem::path freshTestOutputDir() { return createOutputDir(currentTestName()); }
 
 std::filesystem::path uniqueOutputPath(const std::string& stem, const std::string& ext) {
   const std::filesystem::path dir = testOutputDir();
@@ -127,7 +136,7 @@ void Watchdog::watch(std::chrono::steady_clock::time_point deadline) {
 }
 
 void LoopTest::SetUp() {
-  outputDir_ = testOutputDir();
+  outputDir_ = freshTestOutputDir();
   watchdog_ = std::make_unique<Watchdog>(watchdogTimeout());
 }
 

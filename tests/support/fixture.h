@@ -44,6 +44,9 @@ std::string currentTestName();
 // call within a test. Falls back to $TMPDIR/mls-test-output when MLS_BUILD_ROOT is unset (a
 // test binary run by hand).
 std::filesystem::path testOutputDir();
+// Empties and recreates the current test's output directory (LoopTest::SetUp calls it, so each
+// run of a test starts fresh even under --gtest_repeat).
+std::filesystem::path freshTestOutputDir();
 
 // A file path inside testOutputDir() that does not exist yet: "<stem><ext>", else
 // "<stem>-2<ext>", "<stem>-3<ext>"…, so two peers of one kind never share a log.
