@@ -19,9 +19,10 @@ BUILD_PACKAGES=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
   libgtest-dev libgmock-dev graphviz
 )
-# What the tests add: the real peers they start on 127.0.0.1. Extend here.
+# What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
+# mls-test-rtsp-server). Extend here.
 TEST_PACKAGES=(
-  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps
+  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,7 +69,9 @@ install_packages() {
   log "apt-get update"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   log "apt-get install $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  # With Recommends, as on a developer's machine: an element that works there (gstreamer1.0-x,
+  # recommended by plugins-good, for one) must be there in CI too.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
   if [ "$added_policy" -eq 1 ]; then
     remove_policy_rc_d
