@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Developer entry point for mls: install what is missing, build, run mlsd, run the tests.
+#
+#   ./tools/dev.sh setup [--test]   install the build packages (and the test peers with --test)
+#   ./tools/dev.sh build            meson setup build/ (first time) + ninja
+#   ./tools/dev.sh run [ARGS…]      setup + build + exec build/src/mlsd ARGS…
+#   ./tools/dev.sh test             setup --test + build + every meson test suite
+#
+# Works as root on a fresh Debian 12 (uses sudo when not root). Packages are checked with
+# dpkg-query; `apt-get update` runs once, and only if something is missing.
+set -euo pipefail
+
+# What building mls needs. Extend here.
+BUILD_PACKAGES=(
+  meson ninja-build pkg-config g++
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libgstrtspserver-1.0-dev libsoup-3.0-dev libjson-glib-dev libexpected-dev
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
+  libgtest-dev libgmock-dev graphviz
+)
+# What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
+# mls-test-rtsp-server). Extend here.
+TEST_PACKAGES=(
+  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x
+)
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="$ROOT/build"
+
+log() { printf 'dev.sh: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    log "not root and no sudo: cannot run $*"
+    exit 1
+  fi
+}
+
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+      printf '%s\n' "$pkg"
+    fi
+  done
+}
+
+# Debian's nginx package starts a system nginx on port 80 when it is installed. The tests never
+# use it (they run their own nginx with their own config), and in a container or CI job with no
+# init system starting it fails the install. A policy-rc.d answering 101 ("action forbidden")
+# keeps services from starting during our install only; an existing one is left alone.
+POLICY_RC_D=/usr/sbin/policy-rc.d
+remove_policy_rc_d() { as_root rm -f "$POLICY_RC_D"; }
+
+install_packages() {
+  local added_policy=0
+  if [ ! -e "$POLICY_RC_D" ]; then
+    printf '#!/bin/sh\n# Written by mls tools/dev.sh during apt-get install; removed after it.\nexit 101\n' |
+      as_root tee "$POLICY_RC_D" >/dev/null
+    as_root chmod 755 "$POLICY_RC_D"
+    added_policy=1
+    trap remove_policy_rc_d EXIT
+  fi
+  log "apt-get update"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  log "apt-get install $*"
+  # With Recommends, as on a developer's machine: an element that works there (gstreamer1.0-x,
+  # recommended by plugins-good, for one) must be there in CI too.
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
+  if [ "$added_policy" -eq 1 ]; then
+    remove_policy_rc_d
+    trap - EXIT
+  fi
+}
+
+cmd_setup() {
+  local packages=("${BUILD_PACKAGES[@]}")
+  case "${1:-}" in
+    --test) packages+=("${TEST_PACKAGES[@]}") ;;
+    "") ;;
+    *) log "usage: dev.sh setup [--test]"; exit 2 ;;
+  esac
+  local missing
+  mapfile -t missing < <(missing_packages "${packages[@]}")
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "all ${#packages[@]} packages are installed"
+    return 0
+  fi
+  install_packages "${missing[@]}"
+}
+
+cmd_build() {
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    meson setup "$BUILD_DIR" "$ROOT"
+  fi
+  ninja -C "$BUILD_DIR"
+}
+
+# One line a CI reader recognises, from meson's machine-readable test log.
+print_summary() {
+  local json="$BUILD_DIR/meson-logs/testlog.json"
+  [ -f "$json" ] || return 0
+  python3 - "$json" <<'PY' || true
+import json, sys
+counts = {"passed": 0, "failed": 0, "skipped": 0}
+with open(sys.argv[1]) as f:
+    for line in f:
+        line = line.strip()
+        if not line:
+            continue
+        result = json.loads(line).get("result", "")
+        if result in ("OK", "EXPECTEDFAIL"):
+            counts["passed"] += 1
+        elif result == "SKIP":
+            counts["skipped"] += 1
+        else:
+            counts["failed"] += 1
+print("tests: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
+PY
+}
+
+cmd_test() {
+  cmd_setup --test
+  cmd_build
+  local rc=0
+  meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2 || rc=$?
+  print_summary
+  exit "$rc"
+}
+
+cmd_run() {
+  cmd_setup
+  cmd_build
+  exec "$BUILD_DIR/src/mlsd" "$@"
+}
+
+main() {
+  local command="${1:-}"
+  [ $# -gt 0 ] && shift
+  case "$command" in
+    setup) cmd_setup "$@" ;;
+    build) cmd_build ;;
+    run) cmd_run "$@" ;;
+    test) cmd_test ;;
+    *)
+      sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
