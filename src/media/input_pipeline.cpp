@@ -180,6 +180,12 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
     gst_element_link(clocksync, tee);
     gst_element_sync_state_with_parent(clocksync);
     first = clocksync;
+    if (loop_) {
+      slot->loop_pad = adoptGst(gst_element_get_static_pad(clocksync, "sink"));
+      slot->source_pad = retainGst(pad);
+      gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+                        &InputPipeline::onLoopEvent, this, nullptr);
+    }
   }
   gst_element_sync_state_with_parent(tee);
   g_autoptr(GstPad) teesink = gst_element_get_static_pad(tee, "sink");
@@ -228,12 +234,14 @@ GstPadProbeReturn InputPipeline::onVideoBuffer(GstPad* pad, GstPadProbeInfo* inf
 }
 
 void InputPipeline::onStreamAdded() {
-  if (ready_ || failed_) return;
-  bool both;
+  if (ready_ || failed_ || !playing_) return;
+  bool both, any;
   {
     std::lock_guard<std::mutex> guard(streams_lock_);
     both = video_.tee && audio_.tee;
+    any = video_.tee || audio_.tee;
   }
+  if (!any) return;  // nothing yet: the first stream pad calls again
   if (both) {
     markReady();
   } else if (!settle_timer_) {
@@ -249,16 +257,77 @@ void InputPipeline::markReady() {
   if (ready_ || failed_) return;
   ready_ = true;
   refreshMedia();
-  if (loop_) {
-    // Segment seek: at the end, SEGMENT_DONE arrives instead of EOS and we start again.
-    gst_element_seek(pipeline_.get(), 1.0, GST_FORMAT_TIME,
-                     GstSeekFlags(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_SEGMENT), GST_SEEK_TYPE_SET,
-                     0, GST_SEEK_TYPE_NONE, 0);
-  }
   MLS_INFO("input", "%s: streams ready (video %s, audio %s)", name_.c_str(),
            media_.has_video ? media_.video_codec.c_str() : "none",
            media_.has_audio ? media_.audio_codec.c_str() : "none");
   if (callbacks_.streams_ready) callbacks_.streams_ready();
+}
+
+// Looping a file without a gap and without disturbing the outputs: the end of each pass (EOS
+// on every stream) is swallowed, the demuxer is sent back to the start with a flushing seek
+// whose flushes are swallowed too, and each stream's running time is shifted by the length of
+// the passes so far, so taps and outputs just see time go on.
+GstPadProbeReturn InputPipeline::onLoopEvent(GstPad*, GstPadProbeInfo* info,
+                                             gpointer data) noexcept {
+  auto* self = static_cast<InputPipeline*>(data);
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_FLUSH_START:
+    case GST_EVENT_FLUSH_STOP:
+      return self->looping_.load() ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+    case GST_EVENT_SEGMENT:
+      self->looping_.store(false);
+      return GST_PAD_PROBE_OK;
+    case GST_EVENT_EOS: {
+      int ended = self->streams_ended_.fetch_add(1) + 1;
+      int streams;
+      {
+        std::lock_guard<std::mutex> guard(self->streams_lock_);
+        streams = (self->video_.loop_pad ? 1 : 0) + (self->audio_.loop_pad ? 1 : 0);
+      }
+      if (ended == streams) {
+        auto* weak = new std::weak_ptr<Anchor>(self->anchor_);
+        g_idle_add_full(
+            G_PRIORITY_DEFAULT,
+            [](gpointer d) noexcept -> gboolean {
+              auto anchor = static_cast<std::weak_ptr<Anchor>*>(d)->lock();
+              if (anchor && anchor->self) anchor->self->restartLoop();
+              return G_SOURCE_REMOVE;
+            },
+            weak, [](gpointer d) noexcept { delete static_cast<std::weak_ptr<Anchor>*>(d); });
+      }
+      return GST_PAD_PROBE_DROP;
+    }
+    default:
+      return GST_PAD_PROBE_OK;
+  }
+}
+
+void InputPipeline::restartLoop() {
+  gint64 duration = 0;
+  if (!gst_element_query_duration(pipeline_.get(), GST_FORMAT_TIME, &duration) || duration <= 0) {
+    reportFailure("the file ended and its duration is unknown, so it cannot loop");
+    return;
+  }
+  loop_offset_ += duration;
+  streams_ended_.store(0);
+  looping_.store(true);
+  GstPad* seek_pad = nullptr;
+  for (Stream* stream : {&video_, &audio_}) {
+    if (!stream->loop_pad) continue;
+    gst_pad_set_offset(stream->loop_pad.get(), loop_offset_);
+    if (!seek_pad) seek_pad = stream->source_pad.get();
+  }
+  GstEvent* seek = gst_event_new_seek(1.0, GST_FORMAT_TIME,
+                                      GstSeekFlags(GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_KEY_UNIT),
+                                      GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE, 0);
+  if (!seek_pad || !gst_pad_send_event(seek_pad, seek)) {
+    looping_.store(false);
+    reportFailure("the file ended and could not be rewound to loop");
+    return;
+  }
+  loops_++;
+  MLS_DEBUG("input", "%s: loop %d", name_.c_str(), loops_);
 }
 
 void InputPipeline::refreshMedia() {
@@ -306,7 +375,7 @@ gboolean InputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer data
       g_autoptr(GError) error = nullptr;
       g_autofree gchar* debug = nullptr;
       gst_message_parse_error(message, &error, &debug);
-      std::string text = model::maskSecretsInText(error ? error->message : "error");
+      std::string text = describeGstError(error, debug);
       GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s (%s)",
                          GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text.c_str(),
                          debug ? model::maskSecretsInText(debug).c_str() : "");
@@ -316,9 +385,17 @@ gboolean InputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer data
     case GST_MESSAGE_EOS:
       self->reportFailure("the source ended the stream");
       break;
-    case GST_MESSAGE_SEGMENT_DONE:
-      gst_element_seek(self->pipeline_.get(), 1.0, GST_FORMAT_TIME, GST_SEEK_FLAG_SEGMENT,
-                       GST_SEEK_TYPE_SET, 0, GST_SEEK_TYPE_NONE, 0);
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC(message) == GST_OBJECT(self->pipeline_.get())) {
+        GstState old_state, new_state;
+        gst_message_parse_state_changed(message, &old_state, &new_state, nullptr);
+        if (new_state == GST_STATE_PLAYING && !self->playing_) {
+          // Taps are only added to a pipeline that has settled in PLAYING, so their elements
+          // cannot be caught half-way through the pipeline's own state change.
+          self->playing_ = true;
+          self->onStreamAdded();
+        }
+      }
       break;
     case GST_MESSAGE_WARNING: {
       g_autoptr(GError) error = nullptr;
@@ -359,7 +436,7 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
                                                (kind == TapKind::Video ? "video" : "audio"));
     }
     gst_bin_add(bin, sink);
-    gst_element_sync_state_with_parent(sink);
+    gst_element_set_state(sink, GST_STATE_PLAYING);
     g_autoptr(GstPad) teepad = gst_element_request_pad_simple(stream.tee.get(), "src_%u");
     g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
     gst_pad_link(teepad, sinkpad);
@@ -431,13 +508,13 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
     if (auto r = addBranch(audio_, false); !r) return mls::fail(r.error());
   }
   // Downstream first, so no buffer meets an element that is not yet PLAYING.
-  gst_element_sync_state_with_parent(sink);
-  gst_element_sync_state_with_parent(*mux);
+  gst_element_set_state(sink, GST_STATE_PLAYING);
+  gst_element_set_state(*mux, GST_STATE_PLAYING);
   for (auto& b : branches) {
     g_autoptr(GstPad) qsrc = gst_element_get_static_pad(b.queue, "src");
     g_autoptr(GstPad) peer = gst_pad_get_peer(qsrc);
-    gst_element_sync_state_with_parent(GST_ELEMENT(GST_PAD_PARENT(peer)));
-    gst_element_sync_state_with_parent(b.queue);
+    gst_element_set_state(GST_ELEMENT(GST_PAD_PARENT(peer)), GST_STATE_PLAYING);
+    gst_element_set_state(b.queue, GST_STATE_PLAYING);
   }
   for (auto& b : branches) {
     g_autoptr(GstPad) teepad = gst_element_request_pad_simple(b.tee, "src_%u");

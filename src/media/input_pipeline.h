@@ -81,6 +81,8 @@ class InputPipeline {
   struct Stream {
     GstPtr<GstElement> tee;
     std::string codec;  // "h264", "h265", "aac", "mp3", "opus"; empty: no such stream
+    GstPtr<GstPad> source_pad;  // looped files: the demuxed pad (seeks go upstream from it)
+    GstPtr<GstPad> loop_pad;    // looped files: where the running-time offset is applied
   };
   struct Anchor;  // lets posted callbacks find out whether this object is still alive
 
@@ -90,6 +92,9 @@ class InputPipeline {
   static GstPadProbeReturn onBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self) noexcept;
   static GstPadProbeReturn onVideoBuffer(GstPad* pad, GstPadProbeInfo* info,
                                          gpointer self) noexcept;
+  static GstPadProbeReturn onLoopEvent(GstPad* pad, GstPadProbeInfo* info,
+                                       gpointer self) noexcept;
+  void restartLoop();  // main thread
   static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer self) noexcept;
   void linkStreamPad(GstPad* pad);  // streaming thread (or main thread for static pads)
   void onStreamAdded();             // main thread
@@ -112,12 +117,17 @@ class InputPipeline {
   Stream audio_;  // protected by streams_lock_ until ready_, then read-only
   int unsupported_streams_ = 0;  // protected by streams_lock_
 
+  bool playing_ = false;  // main thread: the pipeline has reached PLAYING
   bool ready_ = false;  // main thread
   bool failed_ = false; // main thread
   SourceGuard settle_timer_;
   model::MediaInfo media_;
   std::array<std::unique_ptr<Tap>, 4> taps_;  // by TapKind; main thread
   FlowCounters counters_;
+  std::atomic<bool> looping_{false};  // a loop seek is under way: swallow its flushes
+  std::atomic<int> streams_ended_{0};
+  gint64 loop_offset_ = 0;  // main thread
+  int loops_ = 0;           // main thread
 };
 
 }  // namespace mls::media

@@ -5,6 +5,9 @@
 #include "model/url.h"
 
 namespace mls::media {
+namespace {
+constexpr int kHlsStallTimeoutMs = 15000;
+}  // namespace
 
 InputRunner::InputRunner(const model::InputSpec& spec, RunContext& ctx)
     : spec_(spec), ctx_(ctx), tracker_(ctx.settings.backoff, [this]() {
@@ -18,7 +21,7 @@ InputRunner::~InputRunner() { stopAll(0); }
 
 bool InputRunner::sourceChanged(const model::InputSpec& a, const model::InputSpec& b) {
   return a.url != b.url || a.transport != b.transport || a.loop != b.loop ||
-         a.latency_ms != b.latency_ms;
+         a.latency_ms != b.latency_ms || a.stall_timeout_ms != b.stall_timeout_ms;
 }
 
 void InputRunner::update(const model::InputSpec& spec) {
@@ -121,7 +124,7 @@ void InputRunner::tick(double elapsed_s) {
     if (tracker_.state() == model::RunState::Live) {
       int64_t last = c.last_buffer_us.load();
       double silent_ms = (now - last) / 1000.0;
-      if (last > 0 && silent_ms > ctx_.settings.stall_timeout_ms) {
+      if (last > 0 && silent_ms > stallTimeoutMs()) {
         g_autofree gchar* text =
             g_strdup_printf("no media from the source for %.1f s (stalled)", silent_ms / 1000);
         onFailed(text);
@@ -135,6 +138,14 @@ void InputRunner::tick(double elapsed_s) {
     }
   }
   for (auto& [name, out] : outputs_) out->tick(elapsed_s);
+}
+
+int InputRunner::stallTimeoutMs() const {
+  if (spec_.stall_timeout_ms > 0) return spec_.stall_timeout_ms;
+  // HLS arrives a segment at a time: a gap of one or two segment durations is normal.
+  bool hls = spec_.url.rfind("http://", 0) == 0 || spec_.url.rfind("https://", 0) == 0;
+  return hls ? std::max(ctx_.settings.stall_timeout_ms, kHlsStallTimeoutMs)
+             : ctx_.settings.stall_timeout_ms;
 }
 
 model::InputStatus InputRunner::status() {

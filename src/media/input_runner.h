@@ -41,6 +41,7 @@ class InputRunner {
   void onReady();
   void onFailed(const std::string& error);
   void syncOutputs(const model::InputSpec& spec);
+  int stallTimeoutMs() const;
   static bool sourceChanged(const model::InputSpec& a, const model::InputSpec& b);
 
   model::InputSpec spec_;

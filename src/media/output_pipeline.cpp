@@ -139,14 +139,7 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
       g_autoptr(GError) error = nullptr;
       g_autofree gchar* debug = nullptr;
       gst_message_parse_error(message, &error, &debug);
-      std::string text = model::maskSecretsInText(error ? error->message : "error");
-      if (debug) {
-        // The debug string often holds the useful part ("Connection refused", onStatus code).
-        std::string detail = model::maskSecretsInText(debug);
-        auto colon = detail.rfind(": ");
-        if (colon != std::string::npos && colon + 2 < detail.size())
-          text += " (" + detail.substr(colon + 2, 200) + ")";
-      }
+      std::string text = describeGstError(error, debug);
       bool permanent = isPermanent(error) || (debug && (strstr(debug, "BadName") ||
                                                         strstr(debug, "Unauthorized")));
       GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s",

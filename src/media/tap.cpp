@@ -110,9 +110,9 @@ Tap::Tap(TapKind kind, std::string name, bool has_video)
   gst_app_sink_set_callbacks(GST_APP_SINK(appsink_.get()), &callbacks, this, nullptr);
 }
 
-Tap::~Tap() {
-  gst_app_sink_set_callbacks(GST_APP_SINK(appsink_.get()), nullptr, nullptr, nullptr);
-}
+// The appsink's callbacks point at this Tap; it is destroyed only after its pipeline has reached
+// NULL (see InputPipeline::dispose), when no streaming thread can call them any more.
+Tap::~Tap() = default;
 
 void Tap::subscribe(std::shared_ptr<Feed> feed) {
   std::lock_guard<std::mutex> guard(lock_);
