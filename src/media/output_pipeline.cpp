@@ -18,16 +18,21 @@ constexpr uint64_t kLiveAfterBuffers = 3;
 int g_drains_in_flight = 0;  // main thread  // the sink has taken this many: the peer accepts
 
 // Errors that another attempt will not fix: the destination refused us on purpose.
-bool isPermanent(GError* error) {
-  if (!error) return false;
-  if (error->domain == GST_RESOURCE_ERROR && error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
-    return true;
-  const char* m = error->message ? error->message : "";
-  for (const char* needle : {"BadName", "Unauthorized", "unauthorized", "Forbidden", "rejected",
+bool isPermanentText(const std::string& text) {
+  const char* m = text.c_str();
+  // rtmp2sink reports a server that accepted the connection but refused `connect` or `publish`
+  // (a wrong stream key: nginx-rtmp's on_publish, YouTube, Twitch) as "'publish' cmd failed".
+  for (const char* needle : {"'publish' cmd failed", "'connect' cmd failed", "BadName",
+                             "Unauthorized", "unauthorized", "Forbidden", "rejected",
                              "Not authorized", "401", "403"}) {
     if (strstr(m, needle)) return true;
   }
   return false;
+}
+
+bool isPermanent(GError* error) {
+  return error && error->domain == GST_RESOURCE_ERROR &&
+         error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED;
 }
 
 }  // namespace
@@ -140,8 +145,7 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
       g_autofree gchar* debug = nullptr;
       gst_message_parse_error(message, &error, &debug);
       std::string text = describeGstError(error, debug);
-      bool permanent = isPermanent(error) || (debug && (strstr(debug, "BadName") ||
-                                                        strstr(debug, "Unauthorized")));
+      bool permanent = isPermanent(error) || isPermanentText(text);
       GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s",
                          GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text.c_str());
       if (self->drain_reaper_) {

@@ -19,12 +19,14 @@ OutputRunner::~OutputRunner() { stopPipeline(0); }
 void OutputRunner::publish() { publishState(ctx_, input_name_, spec_.name, tracker_.status()); }
 
 void OutputRunner::update(const model::OutputSpec& spec) {
-  if (spec == spec_) return;
+  // Any update of a failed output (POST …/start included) is the operator saying "try again".
+  bool retry_failed = spec.enabled && tracker_.state() == model::RunState::Failed;
+  if (spec == spec_ && !retry_failed) return;
   bool reshape = spec.url != spec_.url || spec.preset != spec_.preset ||
                  spec.transcode != spec_.transcode || spec.audio != spec_.audio;
   bool enabled_changed = spec.enabled != spec_.enabled;
   spec_ = spec;
-  if (!reshape && !enabled_changed) return;
+  if (!reshape && !enabled_changed && !retry_failed) return;
   permanent_errors_ = 0;
   stopPipeline(spec_.enabled ? 0 : ctx_.settings.output_drain_ms);
   if (!spec_.enabled) {
