@@ -10,7 +10,10 @@
 namespace mls::media {
 namespace {
 
-constexpr guint kSettleMs = 1500;  // how long to wait for a second stream after the first
+// Parsers expose a video stream only once they have its parameter sets, i.e. at the first
+// keyframe: up to a GOP (2-10 s in broadcast) after audio. An input is ready when every parsebin
+// has said no-more-pads, or, failing that, this long after its first stream.
+constexpr guint kSettleMs = 12000;
 constexpr guint64 kTapQueueTime = 10 * GST_SECOND;
 
 std::string codecOf(GstCaps* unfixed) {
@@ -84,14 +87,20 @@ Result<std::unique_ptr<InputPipeline>> InputPipeline::create(const model::InputS
     gst_object_unref(pad);
   }
   if (recipe->rtp_source) {
+    self->discovering_.fetch_add(1);  // until rtspsrc has added all its RTP pads
     g_signal_connect(recipe->rtp_source, "pad-added", G_CALLBACK(&InputPipeline::onRtpPadAdded),
                      self.get());
+    g_signal_connect(recipe->rtp_source, "no-more-pads",
+                     G_CALLBACK(&InputPipeline::onNoMorePads), self.get());
   }
   if (recipe->parse_from) {
     auto parsebin = makeElement("parsebin");
     if (!parsebin) return fail(parsebin.error());
     gst_bin_add(GST_BIN(self->pipeline_.get()), *parsebin);
+    self->discovering_.fetch_add(1);
     g_signal_connect(*parsebin, "pad-added", G_CALLBACK(&InputPipeline::onPadAdded), self.get());
+    g_signal_connect(*parsebin, "no-more-pads", G_CALLBACK(&InputPipeline::onNoMorePads),
+                     self.get());
     if (!gst_element_link(recipe->parse_from, *parsebin))
       return fail(ErrorCode::Internal, "cannot link the source to parsebin");
   }
@@ -132,7 +141,9 @@ void InputPipeline::onRtpPadAdded(GstElement*, GstPad* pad, gpointer data) noexc
   GstElement* parsebin = gst_element_factory_make("parsebin", nullptr);
   if (!parsebin) return;
   gst_bin_add(GST_BIN(self->pipeline_.get()), parsebin);
+  self->discovering_.fetch_add(1);
   g_signal_connect(parsebin, "pad-added", G_CALLBACK(&InputPipeline::onPadAdded), self);
+  g_signal_connect(parsebin, "no-more-pads", G_CALLBACK(&InputPipeline::onNoMorePads), self);
   gst_element_sync_state_with_parent(parsebin);
   g_autoptr(GstPad) sink = gst_element_get_static_pad(parsebin, "sink");
   if (gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
@@ -202,8 +213,17 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
   GST_INFO_OBJECT(pipeline_.get(), "%s stream: %s", slot == &video_ ? "video" : "audio",
                   codec.c_str());
 
-  std::weak_ptr<Anchor> weak = anchor_;
-  auto* boxed = new std::weak_ptr<Anchor>(weak);
+  postStreamsChanged();
+}
+
+void InputPipeline::onNoMorePads(GstElement*, gpointer data) noexcept {
+  auto* self = static_cast<InputPipeline*>(data);
+  self->discovering_.fetch_sub(1);
+  self->postStreamsChanged();
+}
+
+void InputPipeline::postStreamsChanged() {
+  auto* boxed = new std::weak_ptr<Anchor>(anchor_);
   // Always through the main loop (g_main_context_invoke would run at once when called from the
   // main thread, before the runner has even stored this pipeline).
   g_idle_add_full(
@@ -242,7 +262,7 @@ void InputPipeline::onStreamAdded() {
     any = video_.tee || audio_.tee;
   }
   if (!any) return;  // nothing yet: the first stream pad calls again
-  if (both) {
+  if (both || discovering_.load() <= 0) {
     markReady();
   } else if (!settle_timer_) {
     settle_timer_ = SourceGuard::timeout(kSettleMs, [this]() {

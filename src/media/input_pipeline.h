@@ -89,6 +89,8 @@ class InputPipeline {
   InputPipeline(const model::InputSpec& spec, Callbacks callbacks);
   static void onPadAdded(GstElement* element, GstPad* pad, gpointer self) noexcept;
   static void onRtpPadAdded(GstElement* element, GstPad* pad, gpointer self) noexcept;
+  static void onNoMorePads(GstElement* element, gpointer self) noexcept;
+  void postStreamsChanged();  // any thread: onStreamAdded() on the main loop
   static GstPadProbeReturn onBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self) noexcept;
   static GstPadProbeReturn onVideoBuffer(GstPad* pad, GstPadProbeInfo* info,
                                          gpointer self) noexcept;
@@ -124,6 +126,7 @@ class InputPipeline {
   model::MediaInfo media_;
   std::array<std::unique_ptr<Tap>, 4> taps_;  // by TapKind; main thread
   FlowCounters counters_;
+  std::atomic<int> discovering_{0};  // parsebins (and rtspsrc) that have not said no-more-pads
   std::atomic<bool> looping_{false};  // a loop seek is under way: swallow its flushes
   std::atomic<int> streams_ended_{0};
   gint64 loop_offset_ = 0;  // main thread
