@@ -57,7 +57,8 @@ class NginxRtmp {
   // "rtmp://127.0.0.1:<port>/<app>/<key>"
   std::string rtmpUrl(const std::string& app, const std::string& key) const;
 
-  // The streams nginx knows right now (from its /stat page); empty if it does not answer.
+  // The streams nginx knows right now (from its /stat page); empty if it does not answer. Not
+  // while paused: a frozen nginx answers nothing, so this would wait for the HTTP timeout.
   std::vector<RtmpStreamStat> streams() const;
   // Waits until `app`/`key` has an active publisher.
   bool waitForPublisher(const std::string& app, const std::string& key,
