@@ -109,6 +109,8 @@ Result<void> ApiServer::listen(const std::string& host, int port) {
 
 void ApiServer::stop() {
   if (!server_) return;
+  // Event streams first: once the connections are gone their messages must not be touched.
+  if (events_) events_->detachAll();
   soup_server_disconnect(server_.get());
 }
 

@@ -19,34 +19,36 @@ Error unknownInput(const std::string& name) {
 }
 
 // 200 (or `status`) with the input as stored now.
-Response inputResponse(int status, const std::string& name, Backend& backend) {
+Response inputResponse(int status, const std::string& name, Backend& backend,
+                       const ApiOptions& options) {
   const model::InputSpec* input = backend.config().findInput(name);
   if (!input) return errorResponse(unknownInput(name));
-  return jsonResponse(status, inputResource(*input, backend));
+  return jsonResponse(status, inputResource(*input, backend, options));
 }
 
-Response setInputEnabled(const Request& request, Backend& backend, bool enabled) {
+Response setInputEnabled(const Request& request, Backend& backend, const ApiOptions& options,
+                         bool enabled) {
   const std::string& name = request.param("input");
   const model::InputSpec* current = backend.config().findInput(name);
   if (!current) return errorResponse(unknownInput(name));
   model::InputSpec changed = *current;
   changed.enabled = enabled;
   if (auto ok = backend.updateInput(std::move(changed)); !ok) return errorResponse(ok.error());
-  return inputResponse(200, name, backend);
+  return inputResponse(200, name, backend, options);
 }
 
 }  // namespace
 
-Response inputs_list(const Request&, Backend& backend, const ApiOptions&) {
+Response inputs_list(const Request&, Backend& backend, const ApiOptions& options) {
   JsonArray* inputs = json_array_new();
   for (const model::InputSpec& input : backend.config().inputs)
-    json_array_add_element(inputs, inputResource(input, backend));
+    json_array_add_element(inputs, inputResource(input, backend, options));
   JsonObject* root = json_object_new();
   json_object_set_array_member(root, "inputs", inputs);
   return jsonResponse(200, root);
 }
 
-Response inputs_create(const Request& request, Backend& backend, const ApiOptions&) {
+Response inputs_create(const Request& request, Backend& backend, const ApiOptions& options) {
   auto body = parseJsonBody(request);
   if (!body) return errorResponse(body.error());
   g_autoptr(JsonNode) node = *body;
@@ -55,34 +57,31 @@ Response inputs_create(const Request& request, Backend& backend, const ApiOption
   if (auto ok = refuseMaskedUrls(*spec); !ok) return errorResponse(ok.error());
   const std::string name = spec->name;
   if (auto ok = backend.createInput(std::move(*spec)); !ok) return errorResponse(ok.error());
-  Response response = inputResponse(201, name, backend);
+  Response response = inputResponse(201, name, backend, options);
   response.headers.emplace_back("Location", "/api/v1/inputs/" + name);
   return response;
 }
 
-Response inputs_get(const Request& request, Backend& backend, const ApiOptions&) {
-  return inputResponse(200, request.param("input"), backend);
+Response inputs_get(const Request& request, Backend& backend, const ApiOptions& options) {
+  return inputResponse(200, request.param("input"), backend, options);
 }
 
-Response inputs_patch(const Request& request, Backend& backend, const ApiOptions&) {
+Response inputs_patch(const Request& request, Backend& backend, const ApiOptions& options) {
   const std::string& name = request.param("input");
   const model::InputSpec* current = backend.config().findInput(name);
   if (!current) return errorResponse(unknownInput(name));
   auto body = parseJsonBody(request);
   if (!body) return errorResponse(body.error());
   g_autoptr(JsonNode) node = *body;
-  if (json_object_has_member(json_node_get_object(node), "outputs"))
-    return errorResponse(Error{ErrorCode::Invalid,
-                               "outputs are changed through /api/v1/inputs/" + name + "/outputs",
-                               "outputs"});
+  // "outputs" and the observed fields are ignored (outputs change through their own routes).
   auto patched = model::patchInput(*current, node);
   if (!patched) return errorResponse(patched.error());
   if (auto ok = refuseMaskedUrl(patched->url, "url"); !ok) return errorResponse(ok.error());
   if (auto ok = backend.updateInput(std::move(*patched)); !ok) return errorResponse(ok.error());
-  return inputResponse(200, name, backend);
+  return inputResponse(200, name, backend, options);
 }
 
-Response inputs_delete(const Request& request, Backend& backend, const ApiOptions&) {
+Response inputs_delete(const Request& request, Backend& backend, const ApiOptions& options) {
   const std::string& name = request.param("input");
   if (!backend.config().findInput(name)) return errorResponse(unknownInput(name));
   if (auto ok = backend.deleteInput(name); !ok) return errorResponse(ok.error());
@@ -91,12 +90,12 @@ Response inputs_delete(const Request& request, Backend& backend, const ApiOption
   return response;
 }
 
-Response inputs_start(const Request& request, Backend& backend, const ApiOptions&) {
-  return setInputEnabled(request, backend, true);
+Response inputs_start(const Request& request, Backend& backend, const ApiOptions& options) {
+  return setInputEnabled(request, backend, options, true);
 }
 
-Response inputs_stop(const Request& request, Backend& backend, const ApiOptions&) {
-  return setInputEnabled(request, backend, false);
+Response inputs_stop(const Request& request, Backend& backend, const ApiOptions& options) {
+  return setInputEnabled(request, backend, options, false);
 }
 
 }  // namespace mls::api

@@ -4,23 +4,12 @@
 
 #include "api/handlers.h"
 #include "api/json_io.h"
+#include "api/resources.h"
 #include "model/presets.h"
 
 namespace mls::api {
 
 namespace {
-
-const char* audioModeName(model::AudioMode mode) {
-  switch (mode) {
-    case model::AudioMode::Auto:
-      return "auto";
-    case model::AudioMode::SilenceIfMissing:
-      return "silence-if-missing";
-    case model::AudioMode::None:
-      return "none";
-  }
-  return "auto";
-}
 
 JsonNode* presetJson(const model::Preset& preset) {
   const model::TranscodeSettings& s = preset.settings;

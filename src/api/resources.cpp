@@ -3,6 +3,7 @@
 
 #include "api/json_io.h"
 #include "model/json_mapping.h"
+#include "model/presets.h"
 
 namespace mls::api {
 
@@ -39,16 +40,62 @@ JsonObject* mediaJson(const model::MediaInfo& media) {
   return object;
 }
 
+const char* audioModeName(model::AudioMode mode) {
+  switch (mode) {
+    case model::AudioMode::Auto:
+      return "auto";
+    case model::AudioMode::SilenceIfMissing:
+      return "silence-if-missing";
+    case model::AudioMode::None:
+      return "none";
+  }
+  return "auto";
+}
+
+namespace {
+
+// The settings the output's pipeline uses, or null for passthrough.
+void addEffective(JsonObject* object, const model::OutputSpec& output) {
+  std::optional<model::TranscodeSettings> settings = model::effectiveTranscode(output);
+  json_object_set_string_member(object, "profile", settings ? "transcode" : "passthrough");
+  if (!settings) {
+    json_object_set_null_member(object, "effective");
+    return;
+  }
+  JsonObject* effective = json_object_new();
+  json_object_set_string_member(effective, "video_codec", settings->video_codec.c_str());
+  if (settings->width > 0 && settings->height > 0) {
+    g_autofree gchar* resolution = g_strdup_printf("%dx%d", settings->width, settings->height);
+    json_object_set_string_member(effective, "resolution", resolution);
+  } else {
+    json_object_set_null_member(effective, "resolution");  // the input's
+  }
+  json_object_set_int_member(effective, "framerate", settings->framerate);
+  json_object_set_int_member(effective, "bitrate", settings->bitrate_kbps);
+  json_object_set_int_member(effective, "rotation", settings->rotation);
+  json_object_set_int_member(effective, "keyframe_interval", settings->keyframe_interval_s);
+  json_object_set_int_member(effective, "audio_bitrate", settings->audio_bitrate_kbps);
+  json_object_set_string_member(effective, "audio", audioModeName(model::effectiveAudio(output)));
+  json_object_set_object_member(object, "effective", effective);
+}
+
+}  // namespace
+
 JsonNode* outputResource(const std::string& input, const model::OutputSpec& output,
                          const Backend& backend) {
   JsonNode* node = model::outputToJson(output, model::Secrets::Mask);
-  addRunStatus(json_node_get_object(node), backend.outputStatus(input, output.name));
+  JsonObject* object = json_node_get_object(node);
+  addRunStatus(object, backend.outputStatus(input, output.name));
+  addEffective(object, output);
   return node;
 }
 
-JsonNode* inputResource(const model::InputSpec& input, const Backend& backend) {
+JsonNode* inputResource(const model::InputSpec& input, const Backend& backend,
+                        const ApiOptions& options) {
   JsonNode* node = model::inputToJson(input, model::Secrets::Mask, /*with_outputs=*/false);
   JsonObject* object = json_node_get_object(node);
+  const std::string rtsp_url = "rtsp://" + options.rtsp_authority + "/" + input.name;
+  json_object_set_string_member(object, "rtsp_url", rtsp_url.c_str());
   model::InputStatus status = backend.inputStatus(input.name);
   addRunStatus(object, status.run);
   json_object_set_object_member(object, "media", mediaJson(status.media));

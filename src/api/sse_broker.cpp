@@ -29,15 +29,11 @@ std::optional<uint64_t> parseId(const std::string& text) {
 
 SseBroker::SseBroker(Options options) : options_(options) {}
 
-SseBroker::~SseBroker() {
+SseBroker::~SseBroker() { detachAll(); }
+
+void SseBroker::detachAll() {
   keepalive_.reset();
-  while (!clients_.empty()) {
-    auto it = clients_.begin();
-    SoupServerMessage* msg = it->second.msg.get();
-    soup_message_body_complete(soup_server_message_get_response_body(msg));
-    soup_server_message_unpause(msg);
-    drop(it->first);
-  }
+  while (!clients_.empty()) drop(clients_.begin()->first);
 }
 
 // `data:` lines for one payload (a line break in it starts another `data:` line).

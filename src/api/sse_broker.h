@@ -58,6 +58,10 @@ class SseBroker {
   // until clientCount() is 0 (with a deadline) before stopping the server.
   void closeAll(const std::string& final_event_json);
 
+  // Forgets every client without writing to it: for ApiServer::stop(), which closes the
+  // connections right after (libsoup then tears them down without 'finished').
+  void detachAll();
+
   size_t clientCount() const { return clients_.size(); }
   uint64_t lastEventId() const { return last_id_; }
 

@@ -22,8 +22,8 @@ void onSendAndRead(GObject* source, GAsyncResult* result, gpointer data) noexcep
 }  // namespace
 
 HttpClient::HttpClient()
-    : session_(adopt(
-          soup_session_new_with_options("proxy-resolver", nullptr, "timeout", 10u, nullptr))) {}
+    : session_(adopt(soup_session_new_with_options("proxy-resolver", nullptr, "timeout", 10u,
+                                                   "max-conns-per-host", 16, nullptr))) {}
 
 HttpReply HttpClient::send(const std::string& method, const std::string& url,
                            const std::string& body, const std::string& content_type,
@@ -49,11 +49,14 @@ HttpReply HttpClient::send(const std::string& method, const std::string& url,
     }
   }
   Pending pending;
-  soup_session_send_and_read_async(session_.get(), msg, G_PRIORITY_DEFAULT, nullptr, onSendAndRead,
-                                   &pending);
-  if (!runUntil([&] { return pending.done; }, 15000)) {
+  g_autoptr(GCancellable) cancellable = g_cancellable_new();
+  soup_session_send_and_read_async(session_.get(), msg, G_PRIORITY_DEFAULT, cancellable,
+                                   onSendAndRead, &pending);
+  if (!runUntil([&] { return pending.done; }, 8000)) {
+    // Cancel and wait for the callback, which points at `pending`.
+    g_cancellable_cancel(cancellable);
+    runUntil([&] { return pending.done; }, 5000);
     reply.error = "timed out";
-    return reply;  // cannot happen with the session timeout shorter than the deadline
   }
   if (pending.error) {
     reply.error = pending.error->message;
@@ -134,6 +137,9 @@ void SseStream::onRead(GObject* source, GAsyncResult* result, gpointer self) noe
   const char* data = bytes ? static_cast<const char*>(g_bytes_get_data(bytes, &size)) : nullptr;
   if (!data || size == 0) {
     s->ended_ = true;
+    // Give the connection back to the session.
+    g_input_stream_close(s->stream_.get(), nullptr, nullptr);
+    s->stream_.reset();
     return;
   }
   s->received_.append(data, size);

@@ -121,7 +121,7 @@ TEST_F(CompatRoutes, ExplicitOptionsBecomeTranscodeSettings) {
   Response r = call("POST", "/api/relay/start",
                     startBody(R"(,"ffmpeg_options":{"video_codec":"libx264","audio_codec":"aac",)"
                               R"("resolution":"1280x720","framerate":"25","bitrate":"2500k",)"
-                              R"("rotation":"transpose=1"}})"));
+                              R"("rotation":"transpose=1"})"));
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_TRUE(output().transcode.has_value());
   const model::TranscodeSettings& t = *output().transcode;
