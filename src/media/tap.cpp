@@ -37,6 +37,26 @@ bool tsHasRandomAccessPoint(GstBuffer* buffer) {
   return found;
 }
 
+// Video PES packets that start in this buffer: packets with payload_unit_start_indicator whose
+// payload begins a PES header with a video stream_id (0xE0-0xEF). One per frame from mpegtsmux.
+int tsVideoPesStarts(GstBuffer* buffer) {
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return 0;
+  int starts = 0;
+  for (gsize off = 0; off + 188 <= map.size; off += 188) {
+    const guint8* p = map.data + off;
+    if (p[0] != 0x47) break;
+    if (!(p[1] & 0x40)) continue;  // no payload_unit_start_indicator
+    gsize payload = 4;
+    if (p[3] & 0x20) payload += 1 + p[4];  // adaptation field
+    if (!(p[3] & 0x10) || payload + 4 > 188) continue;
+    const guint8* pes = p + payload;
+    if (pes[0] == 0 && pes[1] == 0 && pes[2] == 1 && (pes[3] & 0xF0) == 0xE0) starts++;
+  }
+  gst_buffer_unmap(buffer, &map);
+  return starts;
+}
+
 }  // namespace
 
 const char* tapKindName(TapKind kind) {
@@ -55,7 +75,7 @@ Feed::Feed(GstElement* appsrc, int64_t timestamp_offset, uint64_t max_backlog_by
       max_backlog_bytes_(max_backlog_bytes) {}
 
 void Feed::push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, bool retime,
-                bool is_video_frame, bool is_keyframe) {
+                int video_frames, bool is_keyframe) {
   if (need_keyframe_) {
     if (!is_keyframe) {
       counters_.dropped.fetch_add(1, std::memory_order_relaxed);
@@ -95,7 +115,7 @@ void Feed::push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, boo
   if (gst_app_src_push_buffer(src, out) == GST_FLOW_OK) {
     counters_.buffers.fetch_add(1, std::memory_order_relaxed);
     counters_.bytes.fetch_add(size, std::memory_order_relaxed);
-    if (is_video_frame) counters_.video_frames.fetch_add(1, std::memory_order_relaxed);
+    if (video_frames > 0) counters_.video_frames.fetch_add(video_frames, std::memory_order_relaxed);
   }
 }
 
@@ -125,8 +145,9 @@ void Tap::subscribe(std::shared_ptr<Feed> feed) {
     else if (kind_ == TapKind::MpegTs) is_key = tsHasRandomAccessPoint(b);
     else if (kind_ == TapKind::Video) is_key = !GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT);
     else is_key = true;
+    int frames = kind_ == TapKind::MpegTs ? tsVideoPesStarts(b) : (is_video ? 1 : 0);
     feed->push(b, caps_.get(), segment_, kind_ == TapKind::Video || kind_ == TapKind::Audio,
-               is_video, is_key);
+               frames, is_key);
   }
   feeds_.push_back(std::move(feed));
 }
@@ -204,7 +225,9 @@ void Tap::deliver(GstSample* sample) {
     }
   }
   bool retime = kind_ == TapKind::Video || kind_ == TapKind::Audio;
-  for (auto& feed : feeds_) feed->push(buffer, caps_.get(), segment_, retime, is_video, is_key);
+  int frames = kind_ == TapKind::MpegTs ? (feeds_.empty() ? 0 : tsVideoPesStarts(buffer))
+                                        : (is_video ? 1 : 0);
+  for (auto& feed : feeds_) feed->push(buffer, caps_.get(), segment_, retime, frames, is_key);
 }
 
 }  // namespace mls::media

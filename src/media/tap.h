@@ -55,8 +55,9 @@ class Feed {
  private:
   friend class Tap;
   // Streaming thread, under the tap's lock.
+  // `video_frames`: how many video frames start in `buffer` (for the output's fps).
   void push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, bool retime,
-            bool is_video_frame, bool is_keyframe);
+            int video_frames, bool is_keyframe);
 
   GstPtr<GstElement> appsrc_;
   int64_t timestamp_offset_;
