@@ -122,9 +122,8 @@ void Server::beginShutdown() {
   shutting_down_ = true;
   shutdown_started_us_ = g_get_monotonic_time();
   MLS_INFO("main", "signal received: shutting down");
-  MLS_INFO("main", "1/3 closing the API and event streams");
+  MLS_INFO("main", "1/3 closing the event streams (a final \"shutdown\" event each)");
   api_->events().closeAll("{\"reason\":\"shutdown\"}");
-  api_->stop();
   int drain_ms = options_.shutdown_timeout_s * 1000;
   MLS_INFO("main", "2/3 ending every output's stream and stopping every pipeline (deadline %d s)",
            options_.shutdown_timeout_s);
@@ -133,14 +132,20 @@ void Server::beginShutdown() {
   g_timeout_add(10, [](gpointer data) noexcept -> gboolean {
     auto* self = static_cast<Server*>(data);
     if (!self->shutdownComplete()) return G_SOURCE_CONTINUE;
-    MLS_INFO("main", "3/3 all pipelines stopped");
+    MLS_INFO("main", "3/3 all pipelines stopped; closing the API");
+    self->api_->stop();
     g_main_loop_quit(self->loop_);
     return G_SOURCE_REMOVE;
   }, this);
 }
 
 bool Server::shutdownComplete() const {
-  return media::OutputPipeline::drainsInFlight() == 0 && supervisor_->pendingTeardowns() == 0;
+  // Event streams get up to a second to deliver their final event; pipelines as long as their
+  // drain deadline gives them.
+  bool streams_done = api_->events().clientCount() == 0 ||
+                      g_get_monotonic_time() - shutdown_started_us_ > G_USEC_PER_SEC;
+  return streams_done && media::OutputPipeline::drainsInFlight() == 0 &&
+         supervisor_->pendingTeardowns() == 0;
 }
 
 }  // namespace mls::app
