@@ -27,6 +27,9 @@ class Loopback : public ::testing::Test {
   void TearDown() override {
     if (server_) server_->stop();
     server_.reset();
+    // libsoup finishes closing connections from the main context.
+    for (int i = 0; i < 100 && g_main_context_iteration(nullptr, FALSE); ++i) {
+    }
   }
 
   FakeBackend backend_;
@@ -192,6 +195,31 @@ TEST_F(Loopback, StopClosesOpenStreams) {
   server_->stop();
   EXPECT_TRUE(stream.waitForEnd());
   EXPECT_TRUE(runUntil([&] { return server_->events().clientCount() == 0; }));
+}
+
+TEST_F(Loopback, ClientsThatStopReadingAreCutOff) {
+  start();
+  // A raw connection that sends its request and then never reads.
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new();
+  g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host(
+      socket_client, ("127.0.0.1:" + std::to_string(server_->port())).c_str(), 0, nullptr, nullptr);
+  ASSERT_NE(connection, nullptr);
+  const std::string request = "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_TRUE(g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)),
+                                        request.data(), request.size(), nullptr, nullptr, nullptr));
+  ASSERT_TRUE(runUntil([&] { return server_->events().clientCount() == 1; }));
+  // Publish until the kernel buffers and the broker's backlog limit are exhausted.
+  const std::string payload = "\"" + std::string(64 * 1024, 'x') + "\"";
+  EventSink sink = server_->events().sink();
+  bool dropped = runUntil(
+      [&] {
+        sink("output.state", payload);
+        return server_->events().clientCount() == 0;
+      },
+      10000);
+  EXPECT_TRUE(dropped) << "published " << server_->events().lastEventId() << " events";
+  // Well past the limit plus socket buffers, but bounded.
+  EXPECT_LT(server_->events().lastEventId() * payload.size(), size_t{256} << 20);
 }
 
 TEST_F(Loopback, ListenRefusesNamesItCannotBind) {
