@@ -51,6 +51,10 @@ void sendResponse(SoupServerMessage* msg, const Response& response) {
   SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
   for (const auto& [name, value] : response.headers)
     soup_message_headers_append(headers, name.c_str(), value.c_str());
+  // libsoup 3.2 leaks the socket (an fd) of every idle keep-alive connection the client closes
+  // (fixed upstream in 3.3.0, commit d20c660); closing each connection from our side after its
+  // response avoids it. API clients poll rarely, so keep-alive buys little here.
+  soup_message_headers_replace(headers, "Connection", "close");
   if (!response.content_type.empty())
     soup_server_message_set_response(msg, response.content_type.c_str(), SOUP_MEMORY_COPY,
                                      response.body.data(), response.body.size());
