@@ -102,6 +102,10 @@ TEST_F(RelayPassthrough, RtmpSrtAndUdpOutputsCarryTheSourceUnchanged) {
   expectKeepsUp(b.result(), src.result(), "rtmp b", 0.9);
   expectKeepsUp(srt.result(), src.result(), "srt", 0.9);
   expectKeepsUp(udp.result(), src.result(), "udp", 0.9);
+  // Passthrough keeps the source's timestamps: as regular as the source's own.
+  expectRegularFrames(src, 30, "source");
+  expectRegularFrames(a, 30, "rtmp a");
+  expectRegularFrames(udp, 30, "udp");
 
   // mlsd's own statistics agree that the outputs are moving media.
   JsonNodePtr out_a = api().output("cam", "a");

@@ -193,10 +193,13 @@ TEST_F(RelayCompat, StartWithFfmpegOptionsTranscodes) {
   EXPECT_EQ(p.height, 180);
   EXPECT_NEAR(p.frameRate, 15.0, 0.5);
   EXPECT_EQ(p.audioCodec, "aac");
-  const FlowResult flow = measureFlow(destination.rtmpUrl("live", "small"), 3);
+  FlowMeter meter(destination.rtmpUrl("live", "small"), 3);
+  ASSERT_TRUE(runUntil([&] { return meter.poll(); }, 30s));
+  const FlowResult flow = meter.result();
   std::printf("flow: %s\n", flow.describe().c_str());
   EXPECT_TRUE(flow.ok) << flow.describe();
-  EXPECT_NEAR(flow.fps, 15.0, 2.0) << flow.describe();
+  EXPECT_NEAR(flow.fps, 15.0, 1.5) << flow.describe();
+  expectRegularFrames(meter, 15, "320x180 at 15 fps");
 
   // The v1 API shows what the options meant.
   JsonNodePtr output = api().output("cam", "small");

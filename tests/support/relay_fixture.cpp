@@ -1,7 +1,10 @@
 // Relay integration test fixture (see relay_fixture.h).
 #include "relay_fixture.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 namespace mls::test {
 
@@ -86,6 +89,48 @@ void expectKeepsUp(const FlowResult& destination, const FlowResult& source,
   EXPECT_GE(destination.fps, ratio * source.fps)
       << where << ": " << destination.describe() << "\n  source: " << source.describe();
   EXPECT_LT(destination.maxVideoGapSeconds, maxGap) << where << ": " << destination.describe();
+}
+
+std::string FrameIntervals::describe() const {
+  char text[128];
+  std::snprintf(text, sizeof text, "%d video frames, intervals %.3f .. %.3f s", frames, shortest,
+                longest);
+  return text;
+}
+
+FrameIntervals videoFrameIntervals(FlowMeter& meter) {
+  std::ifstream in(meter.process().stdoutPath());
+  std::vector<double> pts;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("codec_type=video") == std::string::npos) continue;
+    const auto at = line.find("pts_time=");
+    if (at == std::string::npos) continue;
+    char* end = nullptr;
+    const double value = std::strtod(line.c_str() + at + 9, &end);
+    if (end != line.c_str() + at + 9) pts.push_back(value);
+  }
+  std::sort(pts.begin(), pts.end());
+  FrameIntervals intervals;
+  intervals.frames = static_cast<int>(pts.size());
+  for (std::size_t i = 1; i < pts.size(); ++i) {
+    const double interval = pts[i] - pts[i - 1];
+    intervals.shortest = i == 1 ? interval : std::min(intervals.shortest, interval);
+    intervals.longest = std::max(intervals.longest, interval);
+  }
+  return intervals;
+}
+
+void expectRegularFrames(FlowMeter& meter, double fps, const std::string& where,
+                         double maxLongest) {
+  const FrameIntervals intervals = videoFrameIntervals(meter);
+  std::printf("timestamps %s: %s\n", where.c_str(), intervals.describe().c_str());
+  EXPECT_GE(intervals.frames, 10) << where;
+  EXPECT_NEAR(intervals.shortest, 1.0 / fps, 0.002)
+      << where << ": irregular video timestamps (" << intervals.describe() << ", "
+      << meter.process().stdoutPath().string() << ")";
+  EXPECT_LE(intervals.longest, maxLongest > 0 ? maxLongest : 1.0 / fps + 0.002)
+      << where << ": irregular video timestamps (" << intervals.describe() << ", "
+      << meter.process().stdoutPath().string() << ")";
 }
 
 bool waitForStreamGone(const NginxRtmp& nginx, const std::string& app, const std::string& key,

@@ -66,6 +66,21 @@ std::string tailOf(const std::string& text, std::size_t max = 3000);
 void expectKeepsUp(const FlowResult& destination, const FlowResult& source,
                    const std::string& where, double ratio = 0.95, double maxGap = 1.0);
 
+// How regular the video timestamps are in what a FlowMeter read (its packets file): the
+// shortest and longest interval between consecutive video pts, in seconds. A 30 fps stream in FLV
+// (millisecond timestamps) reads 0.033 / 0.034.
+struct FrameIntervals {
+  int frames = 0;
+  double shortest = 0;
+  double longest = 0;
+  std::string describe() const;
+};
+FrameIntervals videoFrameIntervals(FlowMeter& meter);
+// The shortest interval within 2 ms of 1/fps (no jitter, no two frames on one timestamp) and the
+// longest at most `maxLongest` (default: also within 2 ms of 1/fps, i.e. no frame missing).
+void expectRegularFrames(FlowMeter& meter, double fps, const std::string& where,
+                         double maxLongest = 0);
+
 // Waits until nginx no longer has a publisher on `app`/`key` (the stream ended).
 bool waitForStreamGone(const NginxRtmp& nginx, const std::string& app, const std::string& key,
                        std::chrono::milliseconds timeout);
