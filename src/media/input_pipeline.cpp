@@ -15,6 +15,10 @@ namespace {
 // has said no-more-pads, or, failing that, this long after its first stream.
 constexpr guint kSettleMs = 12000;
 constexpr guint64 kTapQueueTime = 10 * GST_SECOND;
+// A source whose first buffer is further than this from the clock's running time stamps with a
+// clock of its own; within it, the source follows the pipeline clock (rtspsrc, srtsrc, udpsrc,
+// test patterns) and is left alone.
+constexpr GstClockTimeDiff kClockAlignThreshold = GST_SECOND;
 
 std::string codecOf(GstCaps* unfixed) {
   if (!unfixed || gst_caps_is_empty(unfixed) || gst_caps_is_any(unfixed)) return {};
@@ -199,6 +203,7 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
     }
   }
   gst_element_sync_state_with_parent(tee);
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &InputPipeline::onFirstBuffer, this, nullptr);
   g_autoptr(GstPad) teesink = gst_element_get_static_pad(tee, "sink");
   gst_pad_add_probe(teesink, GST_PAD_PROBE_TYPE_BUFFER,
                     slot == &video_ ? &InputPipeline::onVideoBuffer : &InputPipeline::onBuffer,
@@ -214,6 +219,46 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
                   codec.c_str());
 
   postStreamsChanged();
+}
+
+// Running time that follows the clock. rtmp2src stamps buffers with the publisher's own
+// timestamps (minutes or hours from the pipeline's running time when mls joins a running
+// publish); live aggregators downstream (flvmux, mpegtsmux, an output's muxer beside a live
+// silent-audio source) then wait on or time out against the wrong instants, which showed as
+// 21/43 ms frame intervals in re-muxed outputs. The first buffer of any stream decides one shift
+// for all streams; each stream's pad carries it as a pad offset, so segments (and every running
+// time downstream) move and the buffers themselves are untouched.
+GstPadProbeReturn InputPipeline::onFirstBuffer(GstPad* pad, GstPadProbeInfo* info,
+                                               gpointer data) noexcept {
+  auto* self = static_cast<InputPipeline*>(data);
+  GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+  GstClockTime ts = GST_BUFFER_DTS_OR_PTS(buffer);
+  g_autoptr(GstEvent) event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  g_autoptr(GstClock) clock = gst_element_get_clock(self->pipeline_.get());
+  if (!GST_CLOCK_TIME_IS_VALID(ts) || !event || !clock) return GST_PAD_PROBE_OK;  // next one
+  const GstSegment* segment = nullptr;
+  gst_event_parse_segment(event, &segment);
+  if (segment->format != GST_FORMAT_TIME) return GST_PAD_PROBE_REMOVE;
+  guint64 running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, ts);
+  if (!GST_CLOCK_TIME_IS_VALID(running)) return GST_PAD_PROBE_OK;
+  GstClockTimeDiff now = GST_CLOCK_DIFF(gst_element_get_base_time(self->pipeline_.get()),
+                                        gst_clock_get_time(clock));
+  GstClockTimeDiff offset;
+  {
+    std::lock_guard<std::mutex> guard(self->streams_lock_);
+    if (!self->clock_offset_) {
+      GstClockTimeDiff diff = now - static_cast<GstClockTimeDiff>(running);
+      self->clock_offset_ = (diff > kClockAlignThreshold || diff < -kClockAlignThreshold) ? diff : 0;
+      if (*self->clock_offset_ != 0)
+        GST_INFO_OBJECT(self->pipeline_.get(),
+                        "source time is %" GST_STIME_FORMAT " off the clock: shifting it",
+                        GST_STIME_ARGS(-diff));
+    }
+    offset = *self->clock_offset_;
+  }
+  // Applied before this buffer leaves the pad: the sticky segment is sent again, shifted.
+  if (offset != 0) gst_pad_set_offset(pad, gst_pad_get_offset(pad) + offset);
+  return GST_PAD_PROBE_REMOVE;
 }
 
 void InputPipeline::onNoMorePads(GstElement*, gpointer data) noexcept {

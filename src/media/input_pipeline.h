@@ -8,7 +8,9 @@
 //                    tee(audio) ─── (the same, with aacparse)
 //
 // Media never flows from a tap back into the pipeline, so nothing an output does reaches the
-// source. EOS from the source is a failure (a live source does not end) and stops at the taps.
+// source. Running time follows the clock: a source that stamps buffers with its own time
+// (rtmp2src passes the publisher's timestamps, HLS its playlist's) is shifted, once, at its
+// first buffer, so that live muxers in taps and outputs see their buffers on time. EOS from the source is a failure (a live source does not end) and stops at the taps.
 //
 // Owned by an InputRunner on the main thread. Pad-added and probe callbacks run on streaming
 // threads: they only build the source's own branches, update atomics and post to the main
@@ -22,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/gobj.h"
@@ -94,6 +97,8 @@ class InputPipeline {
   static GstPadProbeReturn onBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer self) noexcept;
   static GstPadProbeReturn onVideoBuffer(GstPad* pad, GstPadProbeInfo* info,
                                          gpointer self) noexcept;
+  static GstPadProbeReturn onFirstBuffer(GstPad* pad, GstPadProbeInfo* info,
+                                         gpointer self) noexcept;
   static GstPadProbeReturn onLoopEvent(GstPad* pad, GstPadProbeInfo* info,
                                        gpointer self) noexcept;
   void restartLoop();  // main thread
@@ -118,6 +123,10 @@ class InputPipeline {
   Stream video_;  // protected by streams_lock_ until ready_, then read-only
   Stream audio_;  // protected by streams_lock_ until ready_, then read-only
   int unsupported_streams_ = 0;  // protected by streams_lock_
+  // The shift from the source's running time to the clock's, decided at the first buffer of
+  // any stream and applied to every stream alike (so they stay in sync). Protected by
+  // streams_lock_.
+  std::optional<GstClockTimeDiff> clock_offset_;
 
   bool playing_ = false;  // main thread: the pipeline has reached PLAYING
   bool ready_ = false;  // main thread
