@@ -152,6 +152,10 @@ Result<GstElement*> OutputBuilder::videoChain(GstElement* appsrc, bool for_ts) {
                                                     : "none";
   gst_util_set_object_arg(G_OBJECT(*flip), "method", method);
   g_object_set(*scale, "add-borders", TRUE, nullptr);  // scale and pad, never stretch
+  // By default videorate fills from the segment's start up to the first frame with copies of
+  // it: an output that joins a running input began with seconds of duplicates stamped from 0,
+  // behind the audio (flvmux: "backwards dts"), and the destination saw jittered timestamps.
+  g_object_set(*rate, "skip-to-first", TRUE, nullptr);
   GstCaps* raw = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
                                      "framerate", GST_TYPE_FRACTION, fps, 1,
                                      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
@@ -167,7 +171,7 @@ Result<GstElement*> OutputBuilder::videoChain(GstElement* appsrc, bool for_ts) {
     return fail(ErrorCode::Internal, "cannot link the video transcode chain");
   describe(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
            " ! videoconvert ! videoflip method=" + method + " ! videoscale add-borders=true ! " +
-           "videorate ! " + caps_text + " ! " + enc_launch + " ! " +
+           "videorate skip-to-first=true ! " + caps_text + " ! " + enc_launch + " ! " +
            GST_OBJECT_NAME(gst_element_get_factory(*parse)));
   return *parse;
 }
