@@ -4,7 +4,8 @@
 #   ./tools/dev.sh setup [--test]   install the build packages (and the test peers with --test)
 #   ./tools/dev.sh build            meson setup build/ (first time) + ninja
 #   ./tools/dev.sh run [ARGS…]      setup + build + exec build/src/mlsd ARGS…
-#   ./tools/dev.sh test             setup --test + build + every meson test suite
+#   ./tools/dev.sh test [--no-asan] setup --test + build + every meson test suite, then the same
+#                                   suites again in an ASan+UBSan build (build-asan/)
 #
 # Works as root on a fresh Debian 12 (uses sudo when not root). Packages are checked with
 # dpkg-query; `apt-get update` runs once, and only if something is missing.
@@ -27,6 +28,7 @@ TEST_PACKAGES=(
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="$ROOT/build"
+ASAN_BUILD_DIR="$ROOT/build-asan"
 
 log() { printf 'dev.sh: %s\n' "$*" >&2; }
 
@@ -102,35 +104,73 @@ cmd_build() {
   ninja -C "$BUILD_DIR"
 }
 
-# One line a CI reader recognises, from meson's machine-readable test log.
+# The sanitizer build: AddressSanitizer (with LeakSanitizer) and UndefinedBehaviorSanitizer, at
+# -O0 so it builds fast and reports precise lines. tests/meson.build sets their options.
+cmd_build_asan() {
+  if [ ! -f "$ASAN_BUILD_DIR/build.ninja" ]; then
+    meson setup "$ASAN_BUILD_DIR" "$ROOT" -Db_sanitize=address,undefined -Db_lundef=false \
+      -Dbuildtype=debug
+  fi
+  ninja -C "$ASAN_BUILD_DIR"
+}
+
+# One line a CI reader recognises, from meson's machine-readable test logs (both builds).
 print_summary() {
-  local json="$BUILD_DIR/meson-logs/testlog.json"
-  [ -f "$json" ] || return 0
-  python3 - "$json" <<'PY' || true
+  local logs=() dir
+  for dir in "$@"; do
+    [ -f "$dir/meson-logs/testlog.json" ] && logs+=("$dir/meson-logs/testlog.json")
+  done
+  [ "${#logs[@]}" -gt 0 ] || return 0
+  python3 - "${logs[@]}" <<'PY' || true
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-with open(sys.argv[1]) as f:
-    for line in f:
-        line = line.strip()
-        if not line:
-            continue
-        result = json.loads(line).get("result", "")
-        if result in ("OK", "EXPECTEDFAIL"):
-            counts["passed"] += 1
-        elif result == "SKIP":
-            counts["skipped"] += 1
-        else:
-            counts["failed"] += 1
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            result = json.loads(line).get("result", "")
+            if result in ("OK", "EXPECTEDFAIL"):
+                counts["passed"] += 1
+            elif result == "SKIP":
+                counts["skipped"] += 1
+            else:
+                counts["failed"] += 1
 print("tests: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
 PY
 }
 
+# The tests' GStreamer registry (tests/meson.build points GST_REGISTRY there), built once before
+# they run, by the uninstrumented gst-inspect-1.0: otherwise the first test processes all scan
+# every plugin at once (slow on 2 cores, very slow under ASan, where plugins' global
+# allocations would also count as leaks).
+prepare_registry() {
+  GST_REGISTRY="$1/tests/gst-registry.bin" gst-inspect-1.0 >/dev/null 2>&1 || true
+}
+
 cmd_test() {
+  local asan=1
+  case "${1:-}" in
+    --no-asan) asan=0 ;;
+    "") ;;
+    *) log "usage: dev.sh test [--no-asan]"; exit 2 ;;
+  esac
   cmd_setup --test
   cmd_build
   local rc=0
+  prepare_registry "$BUILD_DIR"
   meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2 || rc=$?
-  print_summary
+  local dirs=("$BUILD_DIR")
+  if [ "$asan" -eq 1 ]; then
+    # Every suite that runs mls's own code; the peers' self-tests (suite 'peers') run none.
+    rm -f "$ASAN_BUILD_DIR/meson-logs/testlog.json"
+    cmd_build_asan
+    prepare_registry "$ASAN_BUILD_DIR"
+    meson test -C "$ASAN_BUILD_DIR" --print-errorlogs --num-processes 2 --no-suite peers || rc=$?
+    dirs+=("$ASAN_BUILD_DIR")
+  fi
+  print_summary "${dirs[@]}"
   exit "$rc"
 }
 
@@ -147,7 +187,7 @@ main() {
     setup) cmd_setup "$@" ;;
     build) cmd_build ;;
     run) cmd_run "$@" ;;
-    test) cmd_test ;;
+    test) cmd_test "$@" ;;
     *)
       sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
       exit 2
