@@ -15,11 +15,6 @@ namespace {
 // has said no-more-pads, or, failing that, this long after its first stream.
 constexpr guint kSettleMs = 12000;
 constexpr guint64 kTapQueueTime = 10 * GST_SECOND;
-// A source whose first buffer is further than this from the clock's running time stamps with a
-// clock of its own; within it, the source follows the pipeline clock (rtspsrc, srtsrc, udpsrc,
-// test patterns) and is left alone.
-constexpr GstClockTimeDiff kClockAlignThreshold = GST_SECOND;
-
 std::string codecOf(GstCaps* unfixed) {
   if (!unfixed || gst_caps_is_empty(unfixed) || gst_caps_is_any(unfixed)) return {};
   // Query results may hold ranges and lists (mpegversion={2,4}): pick one value of each.
@@ -222,12 +217,15 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
 }
 
 // Running time that follows the clock. rtmp2src stamps buffers with the publisher's own
-// timestamps (minutes or hours from the pipeline's running time when mls joins a running
-// publish); live aggregators downstream (flvmux, mpegtsmux, an output's muxer beside a live
-// silent-audio source) then wait on or time out against the wrong instants, which showed as
-// 21/43 ms frame intervals in re-muxed outputs. The first buffer of any stream decides one shift
-// for all streams; each stream's pad carries it as a pad offset, so segments (and every running
-// time downstream) move and the buffers themselves are untouched.
+// timestamps (seconds to hours from the pipeline's running time when mls joins a running
+// publish), rtspsrc's leave its jitterbuffer a latency late, and so on. Live aggregators
+// downstream (an output's flvmux beside a live silent-audio source, with a 500 ms latency
+// budget) then time out against the wrong instants and clamp "backwards" timestamps: a video
+// stream 0.5-0.9 s behind the clock came out snapped to the AAC frame grid (21/43 ms frame
+// intervals). So at the first buffer of any stream, one shift for all streams (they stay in
+// sync) makes the input's running time the clock's; each stream's pad carries it as a pad
+// offset, so segments (and every running time downstream) move and buffers are untouched.
+// A source whose clock drifts from the system clock drifts from this alignment over hours.
 GstPadProbeReturn InputPipeline::onFirstBuffer(GstPad* pad, GstPadProbeInfo* info,
                                                gpointer data) noexcept {
   auto* self = static_cast<InputPipeline*>(data);
@@ -248,11 +246,10 @@ GstPadProbeReturn InputPipeline::onFirstBuffer(GstPad* pad, GstPadProbeInfo* inf
     std::lock_guard<std::mutex> guard(self->streams_lock_);
     if (!self->clock_offset_) {
       GstClockTimeDiff diff = now - static_cast<GstClockTimeDiff>(running);
-      self->clock_offset_ = (diff > kClockAlignThreshold || diff < -kClockAlignThreshold) ? diff : 0;
-      if (*self->clock_offset_ != 0)
-        GST_INFO_OBJECT(self->pipeline_.get(),
-                        "source time is %" GST_STIME_FORMAT " off the clock: shifting it",
-                        GST_STIME_ARGS(-diff));
+      self->clock_offset_ = diff;
+      GST_INFO_OBJECT(self->pipeline_.get(),
+                      "source running time is %" GST_STIME_FORMAT " off the clock: shifting it",
+                      GST_STIME_ARGS(-diff));
     }
     offset = *self->clock_offset_;
   }

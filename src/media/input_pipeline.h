@@ -8,9 +8,10 @@
 //                    tee(audio) ─── (the same, with aacparse)
 //
 // Media never flows from a tap back into the pipeline, so nothing an output does reaches the
-// source. Running time follows the clock: a source that stamps buffers with its own time
-// (rtmp2src passes the publisher's timestamps, HLS its playlist's) is shifted, once, at its
-// first buffer, so that live muxers in taps and outputs see their buffers on time. EOS from the source is a failure (a live source does not end) and stops at the taps.
+// source. Running time follows the clock: at the first buffer the source's running time is
+// shifted onto the clock's (rtmp2src passes the publisher's timestamps, rtspsrc's come a
+// jitterbuffer latency late), so live muxers in taps and outputs see buffers on time. EOS from
+// the source is a failure (a live source does not end) and stops at the taps.
 //
 // Owned by an InputRunner on the main thread. Pad-added and probe callbacks run on streaming
 // threads: they only build the source's own branches, update atomics and post to the main
