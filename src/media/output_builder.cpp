@@ -18,7 +18,10 @@ namespace {
 
 // How much an output may queue towards a slow destination before it drops to the next keyframe.
 constexpr uint64_t kMaxBacklogBytes = 4 * 1024 * 1024;  // ~10 s at 3 Mb/s
-constexpr guint64 kMuxLatency = 500 * GST_MSECOND;
+// How late a stream may be before an output's live muxer stops waiting for it and stamps what
+// it has (clamping the late stream's timestamps). 500 ms was overrun by a 0.4 s stall on a
+// loaded machine; a relay to an ingest server does not mind a second more of latency.
+constexpr guint64 kMuxLatency = GST_SECOND;
 
 bool isTs(const std::string& scheme) { return scheme == "srt" || scheme == "udp"; }
 
