@@ -1,6 +1,7 @@
 // mlsd: the mls live media server. Parses options, initializes GStreamer, runs the Server.
 #include <gst/gst.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include "app/config.h"
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
   }
   if (*parsed == mls::app::ParseOutcome::ExitSuccess) return 0;
   mls::log::setLevel(options.log_level);
+  // A peer that closes a pipe early (graphviz rendering a pipeline graph) must give mlsd an
+  // EPIPE error to handle, not kill it with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   gst_init(nullptr, nullptr);
   mls::media::init();
   int code;

@@ -21,9 +21,9 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev graphviz
 )
 # What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
-# mls-test-rtsp-server). Extend here.
+# mls-test-rtsp-server; prometheus: promtool, which checks /metrics). Extend here.
 TEST_PACKAGES=(
-  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x
+  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,6 +1,6 @@
 // ApiOptions: how the API server is set up (token, body limit, the RTSP address shown by the
-// Go-MLS status route, SSE timings). Filled once by the app from the command line; read-only
-// afterwards. Main thread.
+// Go-MLS status route, SSE timings, graphviz for pipeline graphs). Filled once by the app from
+// the command line; read-only afterwards. Main thread.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +21,10 @@ struct ApiOptions {
   unsigned sse_keepalive_ms = 15000;
   size_t sse_history = 1000;
   unsigned sse_retry_ms = 2000;
+  // Pipeline graphs as SVG: graphviz's program (looked up in PATH at each request; absent means
+  // 404 for .svg, .dot still works) and how long it may take before it is killed.
+  std::string graphviz_dot = "dot";
+  int graphviz_timeout_ms = 10000;
 };
 
 }  // namespace mls::api

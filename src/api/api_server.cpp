@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "api/errors.h"
 #include "api/http.h"
@@ -60,6 +61,17 @@ void sendResponse(SoupServerMessage* msg, const Response& response) {
                                      response.body.data(), response.body.size());
 }
 
+// The paths served through the router: the REST API, and the operations routes outside it.
+constexpr const char* kServedPaths[] = {"/api", "/metrics", "/healthz", "/readyz", "/debug"};
+
+// A paused message waiting for its deferred response; `finished` once libsoup is done with it
+// (the client went away, the server closed the connection): then it must not be touched.
+struct DeferredReply {
+  GObjectPtr<SoupServerMessage> msg;
+  gulong finished_handler = 0;
+  bool finished = false;
+};
+
 bool isCompatPath(const char* path) {
   return g_str_has_prefix(path, "/api/relay/") || g_str_has_prefix(path, "/api/input/") ||
          g_str_has_prefix(path, "/api/output/");
@@ -72,15 +84,19 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
       options_(std::move(options)),
       server_(adopt(soup_server_new("server-header", "mls/" MLS_VERSION " ", nullptr))),
       events_(std::make_unique<SseBroker>(SseBroker::Options{
-          options_.sse_keepalive_ms, options_.sse_history, options_.sse_retry_ms})) {
-  soup_server_add_early_handler(server_.get(), "/api", onEarlyRequest, this, nullptr);
-  soup_server_add_handler(server_.get(), "/api", onRequest, this, nullptr);
+          options_.sse_keepalive_ms, options_.sse_history, options_.sse_retry_ms})),
+      cancellable_(adopt(g_cancellable_new())),
+      stopped_(std::make_shared<bool>(false)) {
+  for (const char* path : kServedPaths) {
+    soup_server_add_early_handler(server_.get(), path, onEarlyRequest, this, nullptr);
+    soup_server_add_handler(server_.get(), path, onRequest, this, nullptr);
+  }
 }
 
 ApiServer::~ApiServer() {
   stop();
   events_.reset();
-  soup_server_remove_handler(server_.get(), "/api");
+  for (const char* path : kServedPaths) soup_server_remove_handler(server_.get(), path);
 }
 
 Result<void> ApiServer::listen(const std::string& host, int port) {
@@ -113,6 +129,9 @@ Result<void> ApiServer::listen(const std::string& host, int port) {
 
 void ApiServer::stop() {
   if (!server_) return;
+  // Deferred responses give up and will not touch their messages any more.
+  *stopped_ = true;
+  g_cancellable_cancel(cancellable_.get());
   // Event streams first: once the connections are gone their messages must not be touched.
   if (events_) events_->detachAll();
   soup_server_disconnect(server_.get());
@@ -159,6 +178,37 @@ void ApiServer::onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self)
   if (*total > api->options_.max_body_bytes) api->rejectTooLarge(msg);
 }
 
+void ApiServer::startDeferred(SoupServerMessage* msg, const Request& request, Response response) {
+  auto reply = std::make_shared<DeferredReply>();
+  reply->msg = retain(msg);
+  reply->finished_handler = g_signal_connect_data(
+      msg, "finished",
+      G_CALLBACK(+[](SoupServerMessage*, gpointer data) noexcept {
+        if (auto r = static_cast<std::weak_ptr<DeferredReply>*>(data)->lock()) r->finished = true;
+      }),
+      new std::weak_ptr<DeferredReply>(reply),
+      [](gpointer data, GClosure*) noexcept {
+        delete static_cast<std::weak_ptr<DeferredReply>*>(data);
+      },
+      GConnectFlags(0));
+  soup_server_message_pause(msg);
+  Respond respond = [reply, stopped = stopped_, method = request.method,
+                     path = request.path](Response final_response) {
+    if (!reply->msg) return;  // answered already
+    GObjectPtr<SoupServerMessage> msg = std::move(reply->msg);
+    g_signal_handler_disconnect(msg.get(), reply->finished_handler);
+    if (reply->finished || *stopped) {
+      MLS_DEBUG("api", "%s %s: the client or the server went away before the response",
+                method.c_str(), path.c_str());
+      return;
+    }
+    sendResponse(msg.get(), final_response);
+    soup_server_message_unpause(msg.get());
+    MLS_DEBUG("api", "%s %s -> %d", method.c_str(), path.c_str(), final_response.status);
+  };
+  response.deferred(std::move(respond), cancellable_.get());
+}
+
 void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHashTable* query,
                           gpointer self) noexcept {
   auto* api = static_cast<ApiServer*>(self);
@@ -170,6 +220,10 @@ void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHas
     response.headers.emplace_back("Content-Type", "text/event-stream");
   } else if (response.event_stream) {
     api->events_->attach(msg);
+    return;
+  }
+  if (response.deferred) {
+    api->startDeferred(msg, request, std::move(response));
     return;
   }
   sendResponse(msg, response);

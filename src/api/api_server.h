@@ -1,11 +1,13 @@
 // ApiServer: the HTTP transport of the REST API. It owns a SoupServer listening on the address
-// the app gives it, serves every path under /api through the pure router (router.h) and hands
-// GET /api/v1/events to its SseBroker. Request bodies are bounded before they are read: a
-// Content-Length over ApiOptions::max_body_bytes is answered 413 at once (the body is drained
-// without being kept), and a chunked body is cut off as soon as it passes the limit.
+// the app gives it, serves every path under /api and the operations paths (/metrics, /healthz,
+// /readyz, /debug) through the pure router (router.h) and hands GET /api/v1/events to its
+// SseBroker. Request bodies are bounded before they are read: a Content-Length over
+// ApiOptions::max_body_bytes is answered 413 at once (the body is drained without being kept),
+// and a chunked body is cut off as soon as it passes the limit. A deferred response
+// (Response::deferred: an SVG rendered by graphviz) pauses its message until it is ready.
 //
-// Other parts of mlsd (web UI, /metrics, /healthz) add their own handlers on soupServer() for
-// paths outside /api. Owned by the app's Server; main thread (default main context).
+// Other parts of mlsd (the web UI) add their own handlers on soupServer() for other paths.
+// Owned by the app's Server; main thread (default main context).
 #pragma once
 
 #include <libsoup/soup.h>
@@ -15,6 +17,7 @@
 
 #include "api/api_options.h"
 #include "api/backend.h"
+#include "api/http.h"
 #include "api/sse_broker.h"
 #include "core/gobj.h"
 #include "core/result.h"
@@ -46,11 +49,14 @@ class ApiServer {
                         GHashTable* query, gpointer self) noexcept;
   static void onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self) noexcept;
   void rejectTooLarge(SoupServerMessage* msg);
+  void startDeferred(SoupServerMessage* msg, const Request& request, Response response);
 
   Backend& backend_;
   const ApiOptions options_;
   GObjectPtr<SoupServer> server_;
   std::unique_ptr<SseBroker> events_;  // destroyed before server_
+  GObjectPtr<GCancellable> cancellable_;  // cancelled by stop(): deferred responses give up
+  std::shared_ptr<bool> stopped_;         // deferred responses check it before they send
   std::string base_url_;
   int port_ = 0;
 };

@@ -25,10 +25,20 @@ struct SystemInfo {
   int outputs = 0;
   int inputs_live = 0;
   int outputs_live = 0;
-  int threads = 0;               // process threads (/proc/self/task)
+  int threads = 0;               // process threads
   uint64_t rss_bytes = 0;
   double cpu_user_s = 0;
   double cpu_system_s = 0;
+  int open_fds = 0;
+  double start_time_unix_s = 0;  // when the process started (seconds since the epoch)
+};
+
+// One condition mlsd must meet to be ready to serve (GET /readyz). Each part of mlsd that can
+// be not ready yet contributes its own check (the embedded RTSP server will add "rtsp").
+struct ReadinessCheck {
+  std::string name;    // "state", "shutdown"
+  bool ready = false;
+  std::string reason;  // why not, when not ready (safe to show)
 };
 
 class Backend {
@@ -57,6 +67,15 @@ class Backend {
   virtual Result<void> replaceConfig(model::Config config) = 0;
 
   virtual SystemInfo systemInfo() const = 0;
+  virtual std::vector<ReadinessCheck> readiness() const = 0;
+
+  // Debugging. The running pipeline of `input` (`output` empty) or of its output `output`: its
+  // graph as DOT text (gst_debug_bin_to_dot_data) and the gst-launch-1.0 description it was
+  // built from. Empty when that pipeline is not running now (not started yet, retrying,
+  // stopped). The DOT text holds element properties verbatim, secrets included: the API redacts
+  // both before they leave mlsd.
+  virtual std::string pipelineDot(const std::string& input, const std::string& output) const = 0;
+  virtual std::string launchLine(const std::string& input, const std::string& output) const = 0;
 };
 
 // Where the core publishes events for SSE clients (`event:` type and a JSON object as data).

@@ -1,8 +1,9 @@
 // Every route handler, named after its resource and verb. Each is a pure function of the
 // request (with its path parameters already checked by the router) and the backend; one file
 // per resource: inputs.cpp, outputs.cpp, presets_routes.cpp, config_routes.cpp, system.cpp,
-// compat_relay.cpp (Go-MLS relay start/stop/delete) and compat_config.cpp (Go-MLS status,
-// export, import, presets). Main thread.
+// health_metrics.cpp (/metrics, /healthz, /readyz), debug_routes.cpp (pipeline graphs, launch
+// lines), compat_relay.cpp (Go-MLS relay start/stop/delete) and compat_config.cpp (Go-MLS
+// status, export, import, presets). Main thread.
 #pragma once
 
 #include "api/router.h"
@@ -20,6 +21,7 @@ MLS_API_HANDLER(inputs_patch);
 MLS_API_HANDLER(inputs_delete);
 MLS_API_HANDLER(inputs_start);
 MLS_API_HANDLER(inputs_stop);
+MLS_API_HANDLER(inputs_launch);
 
 // /api/v1/inputs/{input}/outputs…
 MLS_API_HANDLER(outputs_list);
@@ -35,6 +37,15 @@ MLS_API_HANDLER(presets_list);
 MLS_API_HANDLER(config_export);
 MLS_API_HANDLER(config_import);
 MLS_API_HANDLER(system_get);
+
+// /metrics, /healthz, /readyz
+MLS_API_HANDLER(metrics_get);
+MLS_API_HANDLER(healthz_get);
+MLS_API_HANDLER(readyz_get);
+
+// /debug/pipelines/…
+MLS_API_HANDLER(pipelines_dot);
+MLS_API_HANDLER(pipelines_svg);
 
 // Go-MLS compatibility: /api/relay/…
 MLS_API_HANDLER(relay_start);

@@ -4,6 +4,9 @@
 // testable without sockets. Plain values; main thread.
 #pragma once
 
+#include <gio/gio.h>
+
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -40,6 +43,10 @@ struct Request {
   }
 };
 
+struct Response;
+// Sends the final response of a deferred one (see Response::deferred). Main thread, once.
+using Respond = std::function<void(Response)>;
+
 struct Response {
   int status = 200;
   std::string content_type;  // empty when there is no body
@@ -49,6 +56,12 @@ struct Response {
   // Set by the router for GET /api/v1/events: ApiServer hands the message to the SseBroker
   // instead of sending this response.
   bool event_stream = false;
+
+  // A response that takes time to make (an SVG rendered by a subprocess): when set, ApiServer
+  // pauses the message and calls it with `respond`, to be called once on the main thread with
+  // the final response, and a GCancellable that is cancelled when the server stops (a cancelled
+  // job may still call `respond`; it is ignored). Other fields are unused then.
+  std::function<void(Respond respond, GCancellable* cancellable)> deferred;
 
   const std::string* header(const std::string& name) const;  // case-insensitive
 };

@@ -25,7 +25,8 @@ std::vector<std::string_view> splitPath(std::string_view path) {
   return segments;
 }
 
-// Matches literal segments; collects {param} segments without judging them.
+// Matches literal segments; collects {param} segments (and {param}.suffix ones, the suffix
+// matched literally) without judging them.
 bool matchPattern(std::string_view pattern, const std::vector<std::string_view>& path,
                   std::map<std::string, std::string>* params) {
   auto parts = splitPath(pattern);
@@ -33,9 +34,15 @@ bool matchPattern(std::string_view pattern, const std::vector<std::string_view>&
   std::map<std::string, std::string> found;
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view part = parts[i];
-    if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
-      if (path[i].empty()) return false;
-      found.emplace(std::string(part.substr(1, part.size() - 2)), std::string(path[i]));
+    size_t close = part.find('}');
+    if (part.size() > 2 && part.front() == '{' && close != std::string_view::npos) {
+      std::string_view suffix = part.substr(close + 1);
+      std::string_view segment = path[i];
+      if (segment.size() <= suffix.size() ||
+          segment.substr(segment.size() - suffix.size()) != suffix)
+        return false;
+      found.emplace(std::string(part.substr(1, close - 1)),
+                    std::string(segment.substr(0, segment.size() - suffix.size())));
     } else if (part != path[i]) {
       return false;
     }

@@ -1,7 +1,8 @@
 // The router: the route table (routes.cpp, one block), path matching with {input}/{output}
-// parameters, and dispatch — the checks every route shares, in this order: unknown route (404),
-// wrong method (405 + Allow), a path name that cannot exist (404), auth (401), body size (413),
-// content type (415); then the route's handler. dispatch() is pure (no sockets): ApiServer
+// parameters (a whole segment, or one with a literal suffix: {input}.dot), and dispatch — the
+// checks every route shares, in this order: unknown route (404), wrong method (405 + Allow), a
+// path name that cannot exist (404), auth (401), body size (413), content type (415); then the
+// route's handler. dispatch() is pure (no sockets): ApiServer
 // feeds it requests, tests call it directly. Main thread.
 #pragma once
 

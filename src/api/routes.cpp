@@ -19,6 +19,7 @@ const std::vector<Route>& routes() {
       {"DELETE", "/api/v1/inputs/{input}",                             inputs_delete,  B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/start",                       inputs_start,   B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/stop",                        inputs_stop,    B::None, v1},
+      {"GET",    "/api/v1/inputs/{input}/launch",                      inputs_launch,  B::None, v1},
       {"GET",    "/api/v1/inputs/{input}/outputs",                     outputs_list,   B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/outputs",                     outputs_create, B::Json, v1},
       {"GET",    "/api/v1/inputs/{input}/outputs/{output}",            outputs_get,    B::None, v1},
@@ -31,6 +32,14 @@ const std::vector<Route>& routes() {
       {"PUT",    "/api/v1/config",                                     config_import,  B::Json, v1},
       {"GET",    "/api/v1/system",                                     system_get,     B::None, v1},
       {"GET",    "/api/v1/events",                                     nullptr,        B::None, v1},
+      // Operations: no token needed (GET), outside /api as scrapers and probes expect
+      {"GET",    "/metrics",                                           metrics_get,    B::None, v1},
+      {"GET",    "/healthz",                                           healthz_get,    B::None, v1},
+      {"GET",    "/readyz",                                            readyz_get,     B::None, v1},
+      {"GET",    "/debug/pipelines/{input}.dot",                       pipelines_dot,  B::None, v1},
+      {"GET",    "/debug/pipelines/{input}.svg",                       pipelines_svg,  B::None, v1},
+      {"GET",    "/debug/pipelines/{input}/{output}.dot",              pipelines_dot,  B::None, v1},
+      {"GET",    "/debug/pipelines/{input}/{output}.svg",              pipelines_svg,  B::None, v1},
       // Go-MLS compatibility (request shapes of GO-MLS.md §1 rows 2-9)
       {"POST",   "/api/relay/start",                                   relay_start,         B::Json,      gomls},
       {"POST",   "/api/relay/stop",                                    relay_stop,          B::Json,      gomls},

@@ -1,39 +1,15 @@
 // Validate → persist → adopt → reconcile. See core.h.
 #include "app/core.h"
 
-#include <dirent.h>
-#include <sys/resource.h>
-#include <unistd.h>
-
-#include <cstdio>
+#include <algorithm>
 
 #include "core/log.h"
+#include "diag/pipeline_graph.h"
+#include "diag/process_stats.h"
 #include "mls_config.h"
 #include "model/validate.h"
 
 namespace mls::app {
-namespace {
-
-int countThreads() {
-  int n = 0;
-  if (DIR* dir = opendir("/proc/self/task")) {
-    while (dirent* e = readdir(dir))
-      if (e->d_name[0] != '.') n++;
-    closedir(dir);
-  }
-  return n;
-}
-
-uint64_t residentBytes() {
-  long pages = 0, resident = 0;
-  if (FILE* f = fopen("/proc/self/statm", "r")) {
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
-    fclose(f);
-  }
-  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
-}  // namespace
 
 Core::Core(model::Config initial, model::ValidationContext validation, model::StateStore& store,
            media::Supervisor& supervisor)
@@ -174,14 +150,33 @@ api::SystemInfo Core::systemInfo() const {
         info.outputs_live++;
     }
   }
-  info.threads = countThreads();
-  info.rss_bytes = residentBytes();
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) == 0) {
-    info.cpu_user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6;
-    info.cpu_system_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-  }
+  const diag::ProcessFigures process = diag::readProcessStats();
+  info.threads = process.threads;
+  info.rss_bytes = static_cast<uint64_t>(process.resident_bytes);
+  info.cpu_user_s = process.cpu_user_s;
+  info.cpu_system_s = process.cpu_system_s;
+  info.open_fds = process.open_fds;
+  info.start_time_unix_s = process.start_time_unix_s;
   return info;
+}
+
+std::vector<api::ReadinessCheck> Core::readiness() const {
+  // The Core is made from the loaded state file (or the first-start state, already saved), so
+  // once it exists the state is loaded. The embedded RTSP server adds its own check here.
+  std::vector<api::ReadinessCheck> checks;
+  checks.push_back({"state", true, {}});
+  checks.push_back({"shutdown", !shutting_down_,
+                    shutting_down_ ? "mlsd is shutting down" : std::string()});
+  return checks;
+}
+
+std::string Core::pipelineDot(const std::string& input, const std::string& output) const {
+  GstElement* pipeline = supervisor_.pipelineElement(input, output);
+  return pipeline ? diag::pipelineDot(pipeline) : std::string();
+}
+
+std::string Core::launchLine(const std::string& input, const std::string& output) const {
+  return supervisor_.launchLine(input, output);
 }
 
 }  // namespace mls::app

@@ -35,6 +35,12 @@ class Core : public api::Backend {
   Result<void> deleteOutput(const std::string& input, const std::string& output) override;
   Result<void> replaceConfig(model::Config config) override;
   api::SystemInfo systemInfo() const override;
+  std::vector<api::ReadinessCheck> readiness() const override;
+  std::string pipelineDot(const std::string& input, const std::string& output) const override;
+  std::string launchLine(const std::string& input, const std::string& output) const override;
+
+  // From now on GET /readyz answers 503 (the Server is draining pipelines before it exits).
+  void setShuttingDown() { shutting_down_ = true; }
 
  private:
   Result<void> commit(model::Config next);
@@ -46,6 +52,7 @@ class Core : public api::Backend {
   media::Supervisor& supervisor_;
   api::EventSink events_;
   int64_t started_us_;
+  bool shutting_down_ = false;
 };
 
 }  // namespace mls::app

@@ -121,6 +121,7 @@ gboolean Server::onSignal(gpointer data) noexcept {
 void Server::beginShutdown() {
   shutting_down_ = true;
   shutdown_started_us_ = g_get_monotonic_time();
+  core_->setShuttingDown();
   MLS_INFO("main", "signal received: shutting down");
   MLS_INFO("main", "1/3 closing the event streams (a final \"shutdown\" event each)");
   api_->events().closeAll("{\"reason\":\"shutdown\"}");

@@ -80,7 +80,7 @@ Result<std::unique_ptr<InputPipeline>> InputPipeline::create(const model::InputS
   auto recipe = buildSource(GST_BIN(self->pipeline_.get()), spec, media_dir, defaults);
   if (!recipe) return fail(recipe.error());
   self->paced_ = recipe->paced;
-  self->launch_ = recipe->launch;
+  self->launch_ = runnableLaunch(recipe->launch);
   for (GstPad* pad : recipe->stream_pads) {
     self->linkStreamPad(pad);
     gst_object_unref(pad);

@@ -75,6 +75,8 @@ class InputPipeline {
   const FlowCounters& counters() const { return counters_; }
   GstElement* pipeline() const { return pipeline_.get(); }
   GstClockTime baseTime() const;
+  // A gst-launch-1.0 description of the source side (secrets masked) that runs on its own: the
+  // source recipe, each chain ending in a fakesink where this pipeline's tees begin.
   const std::string& launchLine() const { return launch_; }
 
   // The tap of that kind, created on first use. Fails with a message an operator understands

@@ -161,4 +161,9 @@ const model::RunStatus* InputRunner::outputStatus(const std::string& output) con
   return it == outputs_.end() ? nullptr : &it->second->status();
 }
 
+const OutputPipeline* InputRunner::outputPipeline(const std::string& output) const {
+  auto it = outputs_.find(output);
+  return it == outputs_.end() ? nullptr : it->second->pipeline();
+}
+
 }  // namespace mls::media

@@ -31,6 +31,8 @@ class InputRunner {
   model::InputStatus status();
   const model::RunStatus* outputStatus(const std::string& output) const;
   InputPipeline* pipeline() const { return pipeline_.get(); }
+  // The output's running pipeline, nullptr when it has none (or there is no such output).
+  const OutputPipeline* outputPipeline(const std::string& output) const;
 
   // Stops everything: outputs drained (drain_ms), then the input pipeline.
   void stopAll(int drain_ms);

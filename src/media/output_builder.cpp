@@ -32,6 +32,11 @@ void OutputBuilder::describe(const std::string& part) {
   out_.launch_ += part;
 }
 
+void OutputBuilder::link(const std::string& part) {
+  if (!out_.launch_.empty()) out_.launch_ += " ! ";
+  out_.launch_ += part;
+}
+
 Result<GstElement*> OutputBuilder::add(const char* factory, const char* name) {
   auto element = makeElement(factory, name);
   if (element) gst_bin_add(bin_, *element);
@@ -47,14 +52,14 @@ Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
     if (!sink) return sink;
     g_object_set(*sink, "location", spec_.url.c_str(), "chunk-size", 4096u, "sync", FALSE,
                  "async", FALSE, nullptr);
-    describe("rtmp2sink location=" + masked + " chunk-size=4096 sync=false async=false");
+    link("rtmp2sink location=" + masked + " chunk-size=4096 sync=false async=false");
     return sink;
   }
   if (scheme == "srt") {
     auto sink = add("srtsink", "sink");
     if (!sink) return sink;
     g_object_set(*sink, "uri", spec_.url.c_str(), "sync", FALSE, "async", FALSE, nullptr);
-    describe("srtsink uri=" + masked + " sync=false async=false");
+    link("srtsink uri=" + masked + " sync=false async=false");
     return sink;
   }
   if (scheme == "udp") {
@@ -67,8 +72,8 @@ Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
     if (params->ttl >= 0) g_object_set(*sink, "ttl", params->ttl, "ttl-mc", params->ttl, nullptr);
     if (!params->iface.empty())
       g_object_set(*sink, "multicast-iface", params->iface.c_str(), nullptr);
-    describe("udpsink host=" + params->host + " port=" + std::to_string(params->port) +
-             " sync=false async=false");
+    link("udpsink host=" + params->host + " port=" + std::to_string(params->port) +
+         " sync=false async=false");
     return sink;
   }
   if (scheme == "rtsp") {
@@ -76,7 +81,8 @@ Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
     if (!sink) return sink;
     g_object_set(*sink, "location", spec_.url.c_str(), "latency", 0u, nullptr);
     gst_util_set_object_arg(G_OBJECT(*sink), "protocols", "tcp");
-    describe("rtspclientsink location=" + masked + " protocols=tcp latency=0");
+    // The streams' chains link to it by name ("… ! sink.").
+    describe("rtspclientsink location=" + masked + " protocols=tcp latency=0 name=sink");
     return sink;
   }
   return fail(ErrorCode::Invalid, "unsupported output scheme '" + scheme + "'", "url");
@@ -129,7 +135,7 @@ Result<GstElement*> OutputBuilder::videoChain(GstElement* appsrc, bool for_ts) {
     if (!parse) return parse;
     if (for_ts) g_object_set(*parse, "config-interval", -1, nullptr);
     gst_element_link(last, *parse);
-    describe(std::string("queue ! ") + parserFactory(media.video_codec));
+    link(std::string("queue ! ") + parserFactory(media.video_codec));
     return *parse;
   }
   int fps = transcode->framerate > 0 ? transcode->framerate
@@ -172,10 +178,10 @@ Result<GstElement*> OutputBuilder::videoChain(GstElement* appsrc, bool for_ts) {
   if (!gst_element_link_many(last, *decoder, *convert, *flip, *scale, *rate, *caps, *encoder,
                              *parse, nullptr))
     return fail(ErrorCode::Internal, "cannot link the video transcode chain");
-  describe(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
-           " ! videoconvert ! videoflip method=" + method + " ! videoscale add-borders=true ! " +
-           "videorate skip-to-first=true ! " + caps_text + " ! " + enc_launch + " ! " +
-           GST_OBJECT_NAME(gst_element_get_factory(*parse)));
+  link(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
+       " ! videoconvert ! videoflip method=" + method + " ! videoscale add-borders=true ! " +
+       "videorate skip-to-first=true ! " + caps_text + " ! " + enc_launch + " ! " +
+       GST_OBJECT_NAME(gst_element_get_factory(*parse)));
   return *parse;
 }
 
@@ -190,7 +196,7 @@ Result<GstElement*> OutputBuilder::audioChain(GstElement* appsrc, bool transcode
     auto parse = add(parserFactory(media.audio_codec));
     if (!parse) return parse;
     gst_element_link(*queue, *parse);
-    describe(std::string("queue ! ") + parserFactory(media.audio_codec));
+    link(std::string("queue ! ") + parserFactory(media.audio_codec));
     return *parse;
   }
   auto decoder = makeDecoder(media.audio_codec);
@@ -215,9 +221,9 @@ Result<GstElement*> OutputBuilder::audioChain(GstElement* appsrc, bool transcode
   if (!gst_element_link_many(*queue, *decoder, *convert, *resample, *caps, *encoder, *parse,
                              nullptr))
     return fail(ErrorCode::Internal, "cannot link the audio transcode chain");
-  describe(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
-           " ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! " + enc_launch +
-           " ! aacparse");
+  link(std::string("queue ! ") + GST_OBJECT_NAME(gst_element_get_factory(*decoder)) +
+       " ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=2 ! " + enc_launch +
+       " ! aacparse");
   return *parse;
 }
 
@@ -259,6 +265,7 @@ Result<void> OutputBuilder::linkToSink(GstElement* last, GstElement* target, boo
     return fail(ErrorCode::Invalid, std::string("the destination container cannot carry this ") +
                                         (is_video ? "video" : "audio"));
   }
+  link(std::string(GST_OBJECT_NAME(target)) + ".");
   return {};
 }
 
@@ -283,13 +290,14 @@ Result<void> OutputBuilder::buildElementary(const std::string& scheme) {
     // budget then times out on the video pad and stamps what it has, which made transcoded
     // outputs' frame intervals jitter (22/43 ms at 30 fps, measured). Give it a budget.
     g_object_set(*mux, "latency", kMuxLatency, nullptr);
+    describe(std::string(rtmp ? "flvmux streamable=true" : "mpegtsmux alignment=7") +
+             " latency=" + std::to_string(kMuxLatency) + " name=mux");
     auto sink = makeSink(scheme);
     if (!sink) return fail(sink.error());
     gst_element_link(*mux, *sink);
     g_autoptr(GstPad) pad = gst_element_get_static_pad(*sink, "sink");
     out_.watchSinkPad(pad);
     target = *mux;
-    describe(rtmp ? "flvmux streamable=true name=mux" : "mpegtsmux alignment=7 name=mux");
   }
 
   if (media.has_video) {

@@ -30,7 +30,10 @@ class OutputBuilder {
   Result<GstElement*> silenceChain();
   Result<void> linkToSink(GstElement* last, GstElement* mux_or_sink, bool is_video,
                           const std::string& scheme);
+  // The gst-launch-1.0 description (OutputPipeline::launchLine()): describe() starts a chain,
+  // link() continues the current one (" ! part").
   void describe(const std::string& part);
+  void link(const std::string& part);
 
   OutputPipeline& out_;
   InputPipeline& input_;

@@ -64,6 +64,7 @@ class OutputPipeline {
   uint64_t dropped() const;
   bool muxedFeed() const { return muxed_feed_; }
   const std::string& launchLine() const { return launch_; }
+  GstElement* pipeline() const { return pipeline_.get(); }
 
  private:
   struct Anchor;

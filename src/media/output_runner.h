@@ -25,6 +25,8 @@ class OutputRunner {
 
   const model::OutputSpec& spec() const { return spec_; }
   const model::RunStatus& status() const { return tracker_.status(); }
+  // The running pipeline, nullptr when there is none (idle, retrying, stopped).
+  const OutputPipeline* pipeline() const { return pipeline_.get(); }
 
   // A new desired spec; restarts the pipeline when anything that shapes it changed.
   void update(const model::OutputSpec& spec);

@@ -55,6 +55,7 @@ void RunTracker::failed(const std::string& error, bool give_up, std::function<vo
     if (was && changed_) changed_();
     return;
   }
+  status_.reconnects++;
   int delay = backoff_.nextDelayMs();
   status_.next_retry_unix_ms = g_get_real_time() / 1000 + delay;
   retry_timer_ = SourceGuard::timeout(static_cast<guint>(delay), [this, retry]() {
@@ -77,6 +78,7 @@ void RunTracker::sample(uint64_t bytes, uint64_t frames, double elapsed_s) {
   if (elapsed_s <= 0) return;
   if (bytes < last_bytes_ || frames < last_frames_) resetCounters();
   status_.bytes = bytes;
+  status_.bytes_total += bytes - last_bytes_;
   bool live = status_.state == model::RunState::Live;
   status_.bitrate_bps = live ? (bytes - last_bytes_) * 8.0 / elapsed_s : 0;
   status_.fps = live ? (frames - last_frames_) / elapsed_s : 0;

@@ -118,6 +118,29 @@ Result<GstElement*> makeElement(const char* factory, const char* name) {
   return element;
 }
 
+std::string runnableLaunch(const std::string& recipe) {
+  std::string out;
+  int demuxers = 0;
+  for (size_t at = 0; at < recipe.size();) {
+    size_t end = recipe.find("  ", at);
+    if (end == std::string::npos) end = recipe.size();
+    const std::string chain = recipe.substr(at, end - at);
+    at = end + 2;
+    if (chain.empty()) continue;
+    if (!out.empty()) out += "  ";
+    const std::string parsebin = "parsebin";
+    if (chain.size() >= parsebin.size() &&
+        chain.compare(chain.size() - parsebin.size(), parsebin.size(), parsebin) == 0) {
+      const std::string name = "demux" + std::to_string(demuxers++);
+      out += chain + " name=" + name + "  " + name + ". ! queue ! fakesink  " + name +
+             ". ! queue ! fakesink";
+    } else {
+      out += chain + " ! fakesink";
+    }
+  }
+  return out;
+}
+
 Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
                                  const std::string& media_dir, const SourceDefaults& defaults) {
   auto url = model::parseInputUrl(input.url, media_dir);

@@ -38,6 +38,12 @@ struct SourceDefaults {
 Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
                                  const std::string& media_dir, const SourceDefaults& defaults);
 
+// A recipe's description (chains separated by two spaces, each ending where the input's tees
+// begin) as a gst-launch-1.0 description that runs on its own: each chain ends in a fakesink, a
+// parsebin in one per stream it may expose (video, audio), through gst-launch's delayed links
+// ("parsebin name=demux0  demux0. ! queue ! fakesink  demux0. ! queue ! fakesink").
+std::string runnableLaunch(const std::string& recipe);
+
 // Makes an element or fails with a message naming the missing plugin package.
 Result<GstElement*> makeElement(const char* factory, const char* name = nullptr);
 

@@ -60,6 +60,29 @@ InputPipeline* Supervisor::inputPipeline(const std::string& input) const {
   return it == inputs_.end() ? nullptr : it->second->pipeline();
 }
 
+GstElement* Supervisor::pipelineElement(const std::string& input,
+                                        const std::string& output) const {
+  auto it = inputs_.find(input);
+  if (it == inputs_.end()) return nullptr;
+  if (output.empty()) {
+    InputPipeline* pipeline = it->second->pipeline();
+    return pipeline ? pipeline->pipeline() : nullptr;
+  }
+  const OutputPipeline* pipeline = it->second->outputPipeline(output);
+  return pipeline ? pipeline->pipeline() : nullptr;
+}
+
+std::string Supervisor::launchLine(const std::string& input, const std::string& output) const {
+  auto it = inputs_.find(input);
+  if (it == inputs_.end()) return {};
+  if (output.empty()) {
+    InputPipeline* pipeline = it->second->pipeline();
+    return pipeline ? pipeline->launchLine() : std::string();
+  }
+  const OutputPipeline* pipeline = it->second->outputPipeline(output);
+  return pipeline ? pipeline->launchLine() : std::string();
+}
+
 void Supervisor::stopAll(int drain_ms) {
   for (auto& [name, runner] : inputs_) runner->stopAll(drain_ms);
   inputs_.clear();

@@ -30,6 +30,12 @@ class Supervisor {
   model::InputStatus inputStatus(const std::string& input) const;
   model::RunStatus outputStatus(const std::string& input, const std::string& output) const;
   InputPipeline* inputPipeline(const std::string& input) const;
+  // For debugging: the running GStreamer pipeline of an input (`output` empty) or of one of its
+  // outputs, and the gst-launch-1.0 description it was built from (secrets masked). nullptr / ""
+  // when that pipeline is not running now. The element is borrowed: use it before returning to
+  // the main loop.
+  GstElement* pipelineElement(const std::string& input, const std::string& output) const;
+  std::string launchLine(const std::string& input, const std::string& output) const;
 
   // Stops every input and output (outputs drained at most drain_ms); pipelines then reach NULL
   // on the reaper thread.

@@ -28,6 +28,9 @@ struct RunStatus {
   double fps = 0;                  // video frames per second over the last second
   uint64_t bytes = 0;              // since this run started
   double uptime_s = 0;             // since it last went live; 0 when not live
+  // Counters for metrics (never decrease while the input/output exists; not in the API JSON):
+  uint64_t bytes_total = 0;  // bytes over every run, sampled once a second
+  uint64_t reconnects = 0;   // retries scheduled after a failure
 };
 
 // What the input's source turned out to carry (empty/zero until detected).

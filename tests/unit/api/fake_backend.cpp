@@ -16,6 +16,24 @@ model::RunStatus FakeBackend::outputStatus(const std::string& input,
   return it == output_status_.end() ? model::RunStatus{} : it->second;
 }
 
+namespace {
+
+std::string lookup(const std::map<std::string, std::string>& map, const std::string& input,
+                   const std::string& output) {
+  auto it = map.find(output.empty() ? input : input + "/" + output);
+  return it == map.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+std::string FakeBackend::pipelineDot(const std::string& input, const std::string& output) const {
+  return lookup(dot_, input, output);
+}
+
+std::string FakeBackend::launchLine(const std::string& input, const std::string& output) const {
+  return lookup(launch_, input, output);
+}
+
 Result<void> FakeBackend::commit(model::Config next) {
   if (auto ok = model::validateConfig(next, validation_); !ok) return ok;
   config_ = std::move(next);

@@ -1,11 +1,13 @@
 // FakeBackend: an in-memory api::Backend for the API tests. It keeps a Config, validates every
 // mutation with model::validateConfig before it changes anything (as the real core does), counts
-// the mutations it applied, and returns whatever observed state a test sets. Main thread.
+// the mutations it applied, and returns whatever observed state, readiness, pipeline graphs and
+// launch lines a test sets. Main thread.
 #pragma once
 
 #include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "api/backend.h"
 
@@ -18,6 +20,10 @@ class FakeBackend : public Backend {
   std::map<std::string, model::InputStatus> input_status_;
   std::map<std::pair<std::string, std::string>, model::RunStatus> output_status_;
   SystemInfo system_;
+  std::vector<ReadinessCheck> readiness_{{"state", true, {}}};
+  // Pipelines "running", by "input" or "input/output": their DOT text and launch line.
+  std::map<std::string, std::string> dot_;
+  std::map<std::string, std::string> launch_;
   int applied_ = 0;  // mutations that changed the config
 
   const model::Config& config() const override { return config_; }
@@ -33,6 +39,9 @@ class FakeBackend : public Backend {
   Result<void> deleteOutput(const std::string& input, const std::string& output) override;
   Result<void> replaceConfig(model::Config config) override;
   SystemInfo systemInfo() const override { return system_; }
+  std::vector<ReadinessCheck> readiness() const override { return readiness_; }
+  std::string pipelineDot(const std::string& input, const std::string& output) const override;
+  std::string launchLine(const std::string& input, const std::string& output) const override;
 
  private:
   Result<void> commit(model::Config next);

@@ -1,12 +1,16 @@
 // The API over real HTTP on 127.0.0.1 (port 0) with a SoupSession client: a round trip, body
-// limits before and while reading, the token, and the event stream (typed events with ids,
-// keepalives, Last-Event-ID resume, reset, shutdown).
+// limits before and while reading, the token, the operations routes outside /api, a deferred
+// SVG response (sent when graphviz is done, or dropped when the client left), and the event
+// stream (typed events with ids, keepalives, Last-Event-ID resume, reset, shutdown).
+#include <glib/gstdio.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 
 #include "api/api_server.h"
+#include "diag/pipeline_graph.h"
 #include "api_test_util.h"
 #include "fake_backend.h"
 #include "http_client.h"
@@ -107,6 +111,91 @@ TEST_F(Loopback, MutationsNeedTheToken) {
   EXPECT_EQ(r.status, 201) << r.body;
   r = client_.send("GET", base_ + "/api/v1/inputs", {}, {});
   EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(Loopback, OperationsRoutesOutsideApiNeedNoToken) {
+  ApiOptions options;
+  options.api_token = "0123456789abcdef";
+  start(options);
+  HttpReply r = client_.send("GET", base_ + "/metrics", {}, {});
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_EQ(r.headers["content-type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(r.body.rfind("# HELP mls_build_info ", 0), 0u) << r.body;
+  r = client_.send("GET", base_ + "/healthz", {}, {});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok\n");
+  r = client_.send("GET", base_ + "/readyz", {}, {});
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = client_.send("GET", base_ + "/debug/pipelines/cam1.dot", {}, {});
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Json(r.body).str("error.code"), "not_found");
+}
+
+TEST_F(Loopback, SvgIsSentWhenGraphvizIsDone) {
+  if (diag::findGraphviz("dot").empty()) GTEST_SKIP() << "graphviz (dot) is not installed";
+  start();
+  model::InputSpec cam;
+  cam.name = "cam1";
+  cam.url = "test://";
+  backend_.config_.inputs.push_back(cam);
+  backend_.dot_["cam1"] = "digraph pipeline { source -> parse -> tee; }\n";
+  HttpReply r = client_.send("GET", base_ + "/debug/pipelines/cam1.svg", {}, {});
+  ASSERT_EQ(r.status, 200) << r.error << r.body;
+  EXPECT_EQ(r.headers["content-type"], "image/svg+xml");
+  EXPECT_NE(r.body.find("<svg"), std::string::npos);
+  EXPECT_NE(r.body.find(">parse</text>"), std::string::npos) << r.body;
+  // The server still answers others afterwards (the message was unpaused, nothing is stuck).
+  r = client_.send("GET", base_ + "/healthz", {}, {});
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(Loopback, ClientGoneBeforeTheSvgIsReady) {
+  if (diag::findGraphviz("dot").empty()) GTEST_SKIP() << "graphviz (dot) is not installed";
+  // A graphviz that takes half a second, so the client can leave first.
+  g_autofree gchar* dir = g_dir_make_tmp("mls-graphviz-XXXXXX", nullptr);
+  const std::string script = std::string(dir) + "/slow-dot";
+  ASSERT_TRUE(g_file_set_contents(script.c_str(),
+                                  "#!/bin/sh\nsleep 0.5\ndot \"$@\"\n", -1, nullptr));
+  g_chmod(script.c_str(), 0755);
+  ApiOptions options;
+  options.graphviz_dot = script;
+  start(options);
+  model::InputSpec cam;
+  cam.name = "cam1";
+  cam.url = "test://";
+  backend_.config_.inputs.push_back(cam);
+  backend_.dot_["cam1"] = "digraph pipeline { a -> b; }\n";
+  int renders = 0;
+  {
+    g_autoptr(GSocketClient) socket_client = g_socket_client_new();
+    g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host(
+        socket_client, ("127.0.0.1:" + std::to_string(server_->port())).c_str(), 0, nullptr,
+        nullptr);
+    ASSERT_TRUE(connection);
+    const char* request = "GET /debug/pipelines/cam1.svg HTTP/1.1\r\nHost: x\r\n\r\n";
+    GOutputStream* out = g_io_stream_get_output_stream(G_IO_STREAM(connection));
+    ASSERT_TRUE(g_output_stream_write_all(out, request, strlen(request), nullptr, nullptr, nullptr));
+    // Until the server has the request (graphviz started), then hang up.
+    ASSERT_TRUE(runUntil([&] {
+      g_autofree gchar* ps = nullptr;
+      g_spawn_command_line_sync("pgrep -f slow-dot", &ps, nullptr, nullptr, nullptr);
+      renders = ps && *ps ? 1 : 0;
+      return renders == 1;
+    }));
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+  }
+  // graphviz finishes after the client left: the response goes nowhere, nothing breaks (a GLib
+  // critical would abort this test), and the server goes on answering.
+  ASSERT_TRUE(runUntil([&] {
+    g_autofree gchar* ps = nullptr;
+    g_spawn_command_line_sync("pgrep -f slow-dot", &ps, nullptr, nullptr, nullptr);
+    return !ps || !*ps;
+  }));
+  runUntil([] { return false; }, 300);  // the subprocess's completion comes in meanwhile
+  HttpReply r = client_.send("GET", base_ + "/debug/pipelines/cam1.svg", {}, {});
+  EXPECT_EQ(r.status, 200) << r.error << r.body;
+  g_unlink(script.c_str());
+  g_rmdir(dir);
 }
 
 TEST_F(Loopback, EventStreamDeliversTypedEventsWithIds) {
