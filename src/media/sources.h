@@ -1,7 +1,8 @@
 // Sources: the first elements of an input pipeline, one recipe per URL scheme. A recipe adds its
 // elements to the pipeline and says where parsed elementary streams will appear:
 //  - test://       static pads (videotestsrc → x264enc → h264parse, audiotestsrc → AAC → aacparse)
-//  - rtsp(s)://    rtspsrc; each RTP pad it adds goes through its own parsebin (depay + parse)
+//  - rtsp(s)://    rtspsrc; each RTP pad it adds goes through its own parsebin (depay + parse);
+//                  H.264/H.265 are depayloaded into whole access units first (InputPipeline)
 //  - rtmp(s)://, srt://, udp://, http(s)…m3u8, file://   one element whose src pad feeds a parsebin
 //    (flvdemux, tsdemux, hlsdemux, qtdemux are plugged by parsebin)
 // file:// streams are paced to the clock (they are not live) and may loop.
