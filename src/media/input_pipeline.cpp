@@ -15,6 +15,8 @@ namespace {
 // has said no-more-pads, or, failing that, this long after its first stream.
 constexpr guint kSettleMs = 12000;
 constexpr guint64 kTapQueueTime = 10 * GST_SECOND;
+// How long a tap's muxer waits for the other stream before it muxes what it has (see buildTap).
+constexpr guint64 kTapMuxLatency = 500 * GST_MSECOND;
 // A source whose first buffer is further than this from the clock's running time stamps with a
 // clock of its own; within it, the source follows the pipeline clock (rtspsrc, srtsrc, udpsrc,
 // test patterns) and is left alone.
@@ -577,6 +579,12 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
   } else {
     g_object_set(*mux, "alignment", 7, nullptr);
   }
+  // A paced source (file://, HLS: clocksync) hands each buffer over exactly at its clock time.
+  // With no latency budget the live muxer then timed out whenever the other stream's buffer was
+  // a few ms late on a busy thread, muxed out of order, and flvmux bumped the late buffer's
+  // timestamp ("Got backwards dts!", 166 times in 13 s of a looped file): video frames 7-10 ms
+  // off their 33 ms grid at the destination, and audio alike.
+  g_object_set(*mux, "latency", kTapMuxLatency, nullptr);
   gst_bin_add_many(bin, *mux, sink, nullptr);
   gst_element_link(*mux, sink);
 
