@@ -15,6 +15,8 @@ namespace {
 // has said no-more-pads, or, failing that, this long after its first stream.
 constexpr guint kSettleMs = 12000;
 constexpr guint64 kTapQueueTime = 10 * GST_SECOND;
+// How long a tap's muxer waits for the other stream before it muxes what it has (see buildTap).
+constexpr guint64 kTapMuxLatency = 500 * GST_MSECOND;
 std::string codecOf(GstCaps* unfixed) {
   if (!unfixed || gst_caps_is_empty(unfixed) || gst_caps_is_any(unfixed)) return {};
   // Query results may hold ranges and lists (mpegversion={2,4}): pick one value of each.
@@ -49,6 +51,24 @@ GstPadProbeReturn dropUntilKeyframe(GstPad*, GstPadProbeInfo* info, gpointer) no
   if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return GST_PAD_PROBE_DROP;
   return GST_PAD_PROBE_REMOVE;
 }
+
+// RTP H.264 and H.265 are depayloaded into whole access units (avc / hvc1) before parsebin.
+// Left to parsebin, the depayloader hands single NAL units to the parser, which then finds the
+// access units itself, by the bitstream rules. A sender that repeats SPS/PPS in front of every
+// slice of a multi-slice picture (rtph264pay config-interval=-1 after a sliced x264: the usual
+// gst-rtsp-server camera) then has each keyframe split in two, the second part without a
+// timestamp, and flvmux never takes a video buffer after one without a timestamp: RTMP outputs
+// carried audio only. In RTP the marker bit and the RTP timestamp delimit pictures (RFC 6184,
+// RFC 7798), so the depayloader is where access units are formed; the parser keeps them whole.
+struct RtpVideoDepay {
+  const char* encoding;  // encoding-name in the RTP caps
+  const char* depay;
+  const char* caps;
+};
+constexpr RtpVideoDepay kRtpVideoDepays[] = {
+    {"H264", "rtph264depay", "video/x-h264,stream-format=avc,alignment=au"},
+    {"H265", "rtph265depay", "video/x-h265,stream-format=hvc1,alignment=au"},
+};
 
 }  // namespace
 
@@ -135,16 +155,47 @@ GstClockTime InputPipeline::baseTime() const {
   return gst_element_get_base_time(pipeline_.get());
 }
 
+// An RTP pad goes into a parsebin of its own; H.264 and H.265 through kRtpVideoDepays first.
 void InputPipeline::onRtpPadAdded(GstElement*, GstPad* pad, gpointer data) noexcept {
   auto* self = static_cast<InputPipeline*>(data);
+  GstBin* bin = GST_BIN(self->pipeline_.get());
   GstElement* parsebin = gst_element_factory_make("parsebin", nullptr);
   if (!parsebin) return;
-  gst_bin_add(GST_BIN(self->pipeline_.get()), parsebin);
+  gst_bin_add(bin, parsebin);
   self->discovering_.fetch_add(1);
   g_signal_connect(parsebin, "pad-added", G_CALLBACK(&InputPipeline::onPadAdded), self);
   g_signal_connect(parsebin, "no-more-pads", G_CALLBACK(&InputPipeline::onNoMorePads), self);
   gst_element_sync_state_with_parent(parsebin);
   g_autoptr(GstPad) sink = gst_element_get_static_pad(parsebin, "sink");
+
+  g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
+  if (!caps) caps = gst_pad_query_caps(pad, nullptr);
+  const GstStructure* s =
+      caps && !gst_caps_is_empty(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
+  const char* encoding = s ? gst_structure_get_string(s, "encoding-name") : nullptr;
+  for (const RtpVideoDepay& known : kRtpVideoDepays) {
+    if (!encoding || g_ascii_strcasecmp(encoding, known.encoding) != 0) continue;
+    GstElement* depay = gst_element_factory_make(known.depay, nullptr);
+    GstElement* filter = gst_element_factory_make("capsfilter", nullptr);
+    if (!depay || !filter) {
+      if (depay) gst_object_unref(depay);
+      if (filter) gst_object_unref(filter);
+      break;  // parsebin alone will still try
+    }
+    g_autoptr(GstCaps) whole = gst_caps_from_string(known.caps);
+    g_object_set(filter, "caps", whole, nullptr);
+    gst_bin_add_many(bin, depay, filter, nullptr);
+    gst_element_link_many(depay, filter, nullptr);
+    g_autoptr(GstPad) filter_src = gst_element_get_static_pad(filter, "src");
+    gst_pad_link(filter_src, sink);
+    gst_element_sync_state_with_parent(filter);
+    gst_element_sync_state_with_parent(depay);
+    gst_object_unref(sink);
+    sink = gst_element_get_static_pad(depay, "sink");
+    GST_INFO_OBJECT(self->pipeline_.get(), "RTP %s: %s ! %s ! parsebin", encoding, known.depay,
+                    known.caps);
+    break;
+  }
   if (gst_pad_link(pad, sink) != GST_PAD_LINK_OK) {
     GST_WARNING_OBJECT(self->pipeline_.get(), "cannot link RTP pad %s", GST_PAD_NAME(pad));
   }
@@ -525,6 +576,12 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
   } else {
     g_object_set(*mux, "alignment", 7, nullptr);
   }
+  // A paced source (file://, HLS: clocksync) hands each buffer over exactly at its clock time.
+  // With no latency budget the live muxer then timed out whenever the other stream's buffer was
+  // a few ms late on a busy thread, muxed out of order, and flvmux bumped the late buffer's
+  // timestamp ("Got backwards dts!", 166 times in 13 s of a looped file): video frames 7-10 ms
+  // off their 33 ms grid at the destination, and audio alike.
+  g_object_set(*mux, "latency", kTapMuxLatency, nullptr);
   gst_bin_add_many(bin, *mux, sink, nullptr);
   gst_element_link(*mux, sink);
 

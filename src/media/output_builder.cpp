@@ -79,10 +79,18 @@ Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
   if (scheme == "rtsp") {
     auto sink = add("rtspclientsink", "sink");
     if (!sink) return sink;
-    g_object_set(*sink, "location", spec_.url.c_str(), "latency", 0u, nullptr);
+    // udp-reconnect off: when the server closes the connection, rtspclientsink 1.22 otherwise
+    // "reconnects" by closing the RTSP connection while its RTP send thread is writing
+    // interleaved data on it (no common lock): g_socket_get_timeout: assertion
+    // 'G_IS_SOCKET (socket)' failed in gst_rtsp_connection_send_messages_usec. Media goes over
+    // that TCP connection, so a reconnect cannot resume it anyway; the next write fails with an
+    // error and the output is retried, with backoff, by mls.
+    g_object_set(*sink, "location", spec_.url.c_str(), "latency", 0u, "udp-reconnect", FALSE,
+                 nullptr);
     gst_util_set_object_arg(G_OBJECT(*sink), "protocols", "tcp");
     // The streams' chains link to it by name ("… ! sink.").
-    describe("rtspclientsink location=" + masked + " protocols=tcp latency=0 name=sink");
+    describe("rtspclientsink location=" + masked +
+             " protocols=tcp latency=0 udp-reconnect=false name=sink");
     return sink;
   }
   return fail(ErrorCode::Invalid, "unsupported output scheme '" + scheme + "'", "url");

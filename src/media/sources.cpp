@@ -183,7 +183,10 @@ Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
     src = *e;
     g_object_set(src, "location", input.url.c_str(), "is-live", TRUE, "timeout",
                  (guint)defaults.connect_timeout_s, nullptr);
-    recipe.launch = "souphttpsrc location=" + model::maskUrl(input.url) + " ! parsebin";
+    // HLS arrives a segment at a time, as fast as it downloads: paced to the clock, outputs get
+    // it at the rate it plays instead of a segment's worth of frames at once, then nothing.
+    recipe.paced = true;
+    recipe.launch = "souphttpsrc location=" + model::maskUrl(input.url) + " ! parsebin ! clocksync";
   } else if (scheme == "file") {
     auto e = add(bin, "filesrc", "source");
     if (!e) return fail(e.error());

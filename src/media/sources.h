@@ -1,10 +1,12 @@
 // Sources: the first elements of an input pipeline, one recipe per URL scheme. A recipe adds its
 // elements to the pipeline and says where parsed elementary streams will appear:
 //  - test://       static pads (videotestsrc → x264enc → h264parse, audiotestsrc → AAC → aacparse)
-//  - rtsp(s)://    rtspsrc; each RTP pad it adds goes through its own parsebin (depay + parse)
+//  - rtsp(s)://    rtspsrc; each RTP pad it adds goes through its own parsebin (depay + parse);
+//                  H.264/H.265 are depayloaded into whole access units first (InputPipeline)
 //  - rtmp(s)://, srt://, udp://, http(s)…m3u8, file://   one element whose src pad feeds a parsebin
 //    (flvdemux, tsdemux, hlsdemux, qtdemux are plugged by parsebin)
-// file:// streams are paced to the clock (they are not live) and may loop.
+// file:// streams are paced to the clock (they are not live) and may loop; HLS is paced too (it
+// arrives a segment at a time).
 //
 // Called on the main thread while the pipeline is being built (NULL state).
 #pragma once
@@ -24,7 +26,7 @@ struct SourceRecipe {
   std::vector<GstPad*> stream_pads;  // parsed elementary stream pads, available now (transfer full)
   GstElement* rtp_source = nullptr;  // rtspsrc: RTP pads appear on pad-added (borrowed)
   GstElement* parse_from = nullptr;  // element whose static "src" pad feeds one parsebin (borrowed)
-  bool paced = false;                // not a live source: pace to the clock (file://)
+  bool paced = false;                // pace to the clock: not live (file://) or bursty (HLS)
   std::string launch;                // gst-launch-1.0 description of what was built (secrets masked)
 };
 

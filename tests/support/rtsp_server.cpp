@@ -23,6 +23,10 @@ namespace mls::test {
       "--fps",
       std::to_string(options.fps)};
   if (!options.audio) argv.push_back("--no-audio");
+  if (!options.record.empty()) {
+    argv.push_back("--record");
+    argv.push_back(options.record.string());
+  }
   process_ = Process(argv, "rtsp-server");
   if (!process_.started()) return ::testing::AssertionFailure() << process_.startError();
   const auto line =
@@ -37,12 +41,26 @@ namespace mls::test {
   return ::testing::AssertionSuccess();
 }
 
+std::string RtspTestServer::recordUrl() const {
+  return "rtsp://127.0.0.1:" + std::to_string(port_) + "/record";
+}
+
 int RtspTestServer::clientConnections() const {
   return process_.countLines(R"(^client connected \d+$)");
 }
 
 bool RtspTestServer::waitForClients(int count, std::chrono::milliseconds timeout) {
   return runUntil([&] { return clientConnections() >= count; }, timeout);
+}
+
+std::string RtspTestServer::waitForSetupTransport(int client, std::chrono::milliseconds timeout) {
+  const auto line =
+      process_.waitForLine("^client " + std::to_string(client) + " setup (.*)$", timeout);
+  return line ? line->groups[1] : std::string();
+}
+
+bool RtspTestServer::waitForRecord(std::chrono::milliseconds timeout) {
+  return process_.waitForLine(R"(^client \d+ record$)", timeout).has_value();
 }
 
 }  // namespace mls::test

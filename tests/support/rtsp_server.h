@@ -1,6 +1,8 @@
 // RtspTestServer: the mls-test-rtsp-server program (rtsp_test_server.cpp) as a test peer, the
-// RTSP camera that mlsd pulls from. It finds the program through $MLS_TEST_RTSP_SERVER (set by
-// tests/meson.build for every test) or, for a test binary run by hand, the build-tree path.
+// RTSP camera that mlsd pulls from, and (with RtspServerOptions::record) the RTSP server that
+// mlsd's rtsp:// outputs publish to, writing what it receives to an MPEG-TS file. It finds the
+// program through $MLS_TEST_RTSP_SERVER (set by tests/meson.build for every test) or, for a test
+// binary run by hand, the build-tree path.
 //
 // Thread-bound to the test's main thread.
 #pragma once
@@ -9,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "process.h"
@@ -20,6 +23,9 @@ struct RtspServerOptions {
   int height = 720;
   int fps = 30;
   bool audio = true;
+  // When set: accept publishers (ANNOUNCE/RECORD) at recordUrl() and write their streams to this
+  // file as MPEG-TS.
+  std::filesystem::path record;
 };
 
 class RtspTestServer {
@@ -39,10 +45,18 @@ class RtspTestServer {
 
   std::uint16_t port() const { return port_; }
   std::string url() const { return url_; }  // "rtsp://127.0.0.1:<port>/test"
+  // "rtsp://127.0.0.1:<port>/record", where publishers go (with options.record only).
+  std::string recordUrl() const;
 
   // RTSP connections made to this server since it (re)started.
   int clientConnections() const;
   bool waitForClients(int count, std::chrono::milliseconds timeout);
+  // The Transport header of the first SETUP of connection number `client` (1 = the first), e.g.
+  // "RTP/AVP/TCP;unicast;interleaved=0-1" or "RTP/AVP;unicast;client_port=…"; "" if it made none
+  // within `timeout`.
+  std::string waitForSetupTransport(int client, std::chrono::milliseconds timeout);
+  // Waits until some connection sent RECORD (a publisher started sending).
+  bool waitForRecord(std::chrono::milliseconds timeout);
 
   Process& process() { return process_; }
 
