@@ -26,6 +26,7 @@ bool sessionPlays(GstRTSPSession* session, const std::string& path) {
 struct PathFilter {
   const std::string* path;
   int count = 0;
+  GList* sessions = nullptr;  // closeClient: the closed clients' sessions of `path` (owned refs)
 };
 
 GstRTSPFilterResult countSession(GstRTSPSessionPool*, GstRTSPSession* session,
@@ -45,17 +46,16 @@ GstRTSPFilterResult removeSession(GstRTSPSessionPool*, GstRTSPSession* session,
 
 GstRTSPFilterResult clientSessionMatches(GstRTSPClient*, GstRTSPSession* session,
                                          gpointer data) noexcept {
-  auto* filter = static_cast<PathFilter*>(data);
-  if (sessionPlays(session, *filter->path)) filter->count++;
-  return GST_RTSP_FILTER_KEEP;
+  auto* path = static_cast<const std::string*>(data);
+  return sessionPlays(session, *path) ? GST_RTSP_FILTER_REF : GST_RTSP_FILTER_KEEP;
 }
 
 GstRTSPFilterResult closeClient(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
   auto* filter = static_cast<PathFilter*>(data);
-  if (filter->path->empty()) return GST_RTSP_FILTER_REMOVE;
-  PathFilter sessions{filter->path};
-  gst_rtsp_client_session_filter(client, clientSessionMatches, &sessions);
-  if (sessions.count == 0) return GST_RTSP_FILTER_KEEP;
+  GList* sessions = gst_rtsp_client_session_filter(
+      client, clientSessionMatches, const_cast<std::string*>(filter->path));
+  if (!sessions && !filter->path->empty()) return GST_RTSP_FILTER_KEEP;
+  filter->sessions = g_list_concat(filter->sessions, sessions);
   filter->count++;
   return GST_RTSP_FILTER_REMOVE;  // gst_rtsp_client_close(): the connection is closed
 }
@@ -140,8 +140,13 @@ void RtspPublisher::withdraw(const std::string& input) {
 void RtspPublisher::closeClients(const std::string& path) {
   PathFilter clients{&path};
   gst_rtsp_server_client_filter(server_.get(), closeClient, &clients);
-  PathFilter sessions{&path};
+  // A closed client's sessions lose their media but would stay in the pool until they time out
+  // (60 s): remove them now. Then any other session of the path (UDP, its connection gone).
   g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_.get());
+  PathFilter sessions{&path};
+  for (GList* l = clients.sessions; l; l = l->next)
+    if (gst_rtsp_session_pool_remove(pool, GST_RTSP_SESSION(l->data))) sessions.count++;
+  g_list_free_full(clients.sessions, g_object_unref);
   gst_rtsp_session_pool_filter(pool, removeSession, &sessions);
   if (clients.count > 0 || sessions.count > 0)
     MLS_INFO("rtsp", "%s: closed %d RTSP client(s), %d session(s)",
