@@ -99,6 +99,7 @@ JsonNode* inputResource(const model::InputSpec& input, const Backend& backend,
   model::InputStatus status = backend.inputStatus(input.name);
   addRunStatus(object, status.run);
   json_object_set_object_member(object, "media", mediaJson(status.media));
+  json_object_set_int_member(object, "rtsp_clients", status.rtsp_clients);
   JsonArray* outputs = json_array_new();
   for (const model::OutputSpec& output : input.outputs)
     json_array_add_element(outputs, outputResource(input.name, output, backend));

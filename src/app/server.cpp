@@ -16,6 +16,7 @@
 #include "model/state_store.h"
 #include "model/url.h"
 #include "model/validate.h"
+#include "rtsp/rtsp_publisher.h"
 
 namespace mls::app {
 namespace {
@@ -36,6 +37,7 @@ Server::~Server() {
   api_.reset();
   core_.reset();
   supervisor_.reset();
+  rtsp_.reset();
   if (sigint_) g_source_remove(sigint_);
   if (sigterm_) g_source_remove(sigterm_);
   if (loop_) g_main_loop_unref(loop_);
@@ -72,6 +74,17 @@ int Server::run() {
     MLS_INFO("main", "state: first start, %s", options_.demo ? "embedded demo input" : "empty");
   }
 
+  // The RTSP server listens first: with --rtsp-listen …:0 the API must show the real port.
+  rtsp_ = std::make_unique<rtsp::RtspPublisher>();
+  ListenAddress rtsp_address = options_.rtsp_listen;
+  auto rtsp_port = rtsp_->listen(rtsp_address.host, static_cast<uint16_t>(rtsp_address.port));
+  if (!rtsp_port) {
+    MLS_ERROR("rtsp", "cannot listen on %s: %s", rtsp_address.toString().c_str(),
+              rtsp_port.error().message.c_str());
+    return 1;
+  }
+  rtsp_address.port = *rtsp_port;
+
   media::RunSettings settings;
   settings.media_dir = options_.media_dir;
   settings.stall_timeout_ms = options_.stall_timeout_ms;
@@ -81,11 +94,12 @@ int Server::run() {
       settings, [this](const std::string& type, const std::string& json) {
         if (event_sink_) event_sink_(type, json);  // empty until the API exists
       });
+  supervisor_->setPublisher(rtsp_.get());
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
 
   api::ApiOptions api_options;
   api_options.api_token = options_.api_token;
-  api_options.rtsp_authority = options_.rtsp_listen.toString();
+  api_options.rtsp_authority = rtsp_address.toString();
   api_ = std::make_unique<api::ApiServer>(*core_, api_options);
   if (auto listening = api_->listen(options_.listen.host, options_.listen.port); !listening) {
     MLS_ERROR("api", "cannot listen on %s: %s", options_.listen.toString().c_str(),
@@ -133,7 +147,8 @@ void Server::beginShutdown() {
   g_timeout_add(10, [](gpointer data) noexcept -> gboolean {
     auto* self = static_cast<Server*>(data);
     if (!self->shutdownComplete()) return G_SOURCE_CONTINUE;
-    MLS_INFO("main", "3/3 all pipelines stopped; closing the API");
+    MLS_INFO("main", "3/3 all pipelines stopped; closing the RTSP server and the API");
+    self->rtsp_->stop();
     self->api_->stop();
     g_main_loop_quit(self->loop_);
     return G_SOURCE_REMOVE;

@@ -1,8 +1,8 @@
-// Server: owns everything mlsd runs — state store, supervisor, core, API server — in the order
+// Server: owns everything mlsd runs — state store, RTSP server, supervisor, core, API server — in the order
 // they must start and stop. run() loads the state (or seeds the embedded demo input on a first
 // start), starts the pipelines and the API, and turns the main loop until SIGINT/SIGTERM; then it
 // stops accepting requests, ends every output's stream (with a deadline), waits for every
-// pipeline to reach NULL, and returns the process exit code. A second signal exits at once.
+// pipeline to reach NULL, closes the RTSP server's clients and sessions, and returns the process exit code. A second signal exits at once.
 // Main thread.
 #pragma once
 
@@ -21,6 +21,9 @@ class Supervisor;
 }
 namespace mls::model {
 class StateStore;
+}
+namespace mls::rtsp {
+class RtspPublisher;
 }
 
 namespace mls::app {
@@ -43,6 +46,7 @@ class Server {
   ServerOptions options_;
   GMainLoop* loop_ = nullptr;
   std::unique_ptr<model::StateStore> store_;
+  std::unique_ptr<rtsp::RtspPublisher> rtsp_;  // outlives the supervisor, which withdraws from it
   std::unique_ptr<media::Supervisor> supervisor_;
   std::unique_ptr<Core> core_;
   std::unique_ptr<api::ApiServer> api_;

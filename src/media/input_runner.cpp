@@ -93,6 +93,7 @@ void InputRunner::onReady() {
   MLS_INFO("input", "%s: live", spec_.name.c_str());
   tracker_.live();
   for (auto& [name, out] : outputs_) out->setInput(pipeline_.get());
+  if (ctx_.publisher) ctx_.publisher->publish(spec_.name, *pipeline_);
 }
 
 void InputRunner::onFailed(const std::string& error) {
@@ -107,6 +108,7 @@ void InputRunner::teardown(int output_drain_ms) {
     if (output_drain_ms > 0) out->stopPipeline(output_drain_ms);
     out->setInput(nullptr);
   }
+  if (pipeline_ && ctx_.publisher) ctx_.publisher->withdraw(spec_.name);
   if (pipeline_) InputPipeline::dispose(std::move(pipeline_), ctx_.reaper, nullptr);
 }
 
@@ -153,6 +155,7 @@ model::InputStatus InputRunner::status() {
   s.run = tracker_.status();
   if (pipeline_ && pipeline_->ready()) last_media_ = pipeline_->media();
   s.media = last_media_;
+  s.rtsp_clients = ctx_.publisher ? ctx_.publisher->clients(spec_.name) : 0;
   return s;
 }
 

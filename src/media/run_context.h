@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 
+#include "media/publisher.h"
 #include "media/reaper.h"
 #include "media/sources.h"
 #include "model/backoff.h"
@@ -28,6 +29,8 @@ struct RunContext {
   Reaper reaper;
   // "input.state" / "output.state" with a JSON object; may be empty.
   std::function<void(const std::string& type, const std::string& json)> events;
+  // Serves live inputs (the embedded RTSP server); not owned, may be null.
+  Publisher* publisher = nullptr;
 };
 
 }  // namespace mls::media

@@ -25,6 +25,9 @@ class Supervisor {
                       std::function<void(const std::string&, const std::string&)> events = {});
   ~Supervisor();
 
+  // Where live inputs are published (not owned; must outlive the Supervisor). Set before apply().
+  void setPublisher(Publisher* publisher) { ctx_.publisher = publisher; }
+
   void apply(const model::Config& config);
 
   model::InputStatus inputStatus(const std::string& input) const;

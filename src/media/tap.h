@@ -13,7 +13,9 @@
 // only its own output. A Tap keeps the current GOP so a new Feed starts at once from a keyframe.
 //
 // Threads: deliver() runs on the input pipeline's streaming thread (appsink callback);
-// subscribe()/unsubscribe() run on the main thread. `lock_` protects feeds_, gop_ and caps_.
+// subscribe()/unsubscribe() run on the main thread for outputs, and on gst-rtsp-server threads for
+// RTSP media (rtsp::TapSource, which guarantees the tap outlives the call). `lock_` protects
+// feeds_, gop_ and caps_.
 #pragma once
 
 #include <gst/app/gstappsink.h>
@@ -79,7 +81,8 @@ class Tap {
   // The appsink that ends the tap's branch; the InputPipeline adds and links it.
   GstElement* sink() const { return appsink_.get(); }
 
-  // Main thread. The feed starts with the cached GOP (if any), then live buffers.
+  // Any thread, while the tap is alive. The feed starts with the cached GOP (if any), then live
+  // buffers.
   void subscribe(std::shared_ptr<Feed> feed);
   void unsubscribe(const Feed* feed);
   size_t subscribers() const;

@@ -50,6 +50,7 @@ struct MediaInfo {
 struct InputStatus {
   RunStatus run;
   MediaInfo media;
+  int rtsp_clients = 0;  // RTSP sessions playing the input's publication
 };
 
 }  // namespace mls::model

@@ -236,6 +236,7 @@ TEST(JsonMapping, ObservedFieldsAreAcceptedAndIgnored) {
                     R"("retries":0,"next_retry_at":null,"bitrate_bps":1.5e6,"fps":30,)"
                     R"("bytes":123,"uptime_s":5.5,"media":{"has_video":true},)"
                     R"("profile":"passthrough","rtsp_url":"rtsp://x/c","effective":{},)"
+                    R"("rtsp_clients":2,)"
                     R"("outputs":[{"name":"o","url":"rtmp://h/a/k","state":"retrying",)"
                     R"("effective":null,"profile":"transcode"}]})");
   auto i = inputFromJson(node.get());
@@ -243,7 +244,7 @@ TEST(JsonMapping, ObservedFieldsAreAcceptedAndIgnored) {
   EXPECT_EQ(i->name, "c");
   EXPECT_EQ(i->outputs.size(), 1u);
   for (const char* f : {"state", "last_error", "retries", "next_retry_at", "bitrate_bps", "fps",
-                        "bytes", "uptime_s", "media", "profile", "rtsp_url", "effective"})
+                        "bytes", "uptime_s", "media", "profile", "rtsp_url", "effective", "rtsp_clients"})
     EXPECT_TRUE(isObservedField(f)) << f;
   EXPECT_FALSE(isObservedField("name"));
   EXPECT_FALSE(isObservedField("States"));

@@ -1,0 +1,178 @@
+// The embedded RTSP server and its mount points. See rtsp_publisher.h.
+#include "rtsp/rtsp_publisher.h"
+
+#include <cstring>
+
+#include "core/log.h"
+#include "media/input_pipeline.h"
+#include "rtsp/tap_media_factory.h"
+
+GST_DEBUG_CATEGORY_STATIC(mls_rtsp_debug);
+#define GST_CAT_DEFAULT mls_rtsp_debug
+
+namespace mls::rtsp {
+namespace {
+
+std::string mountPath(const std::string& input) { return "/" + input; }
+
+// Whether `session` plays the media mounted at `path` ("" matches every session).
+bool sessionPlays(GstRTSPSession* session, const std::string& path) {
+  if (path.empty()) return true;
+  gint matched = 0;
+  GstRTSPSessionMedia* media = gst_rtsp_session_get_media(session, path.c_str(), &matched);
+  return media && matched == static_cast<gint>(path.size());
+}
+
+struct PathFilter {
+  const std::string* path;
+  int count = 0;
+  GList* sessions = nullptr;  // closeClient: the closed clients' sessions of `path` (owned refs)
+};
+
+GstRTSPFilterResult countSession(GstRTSPSessionPool*, GstRTSPSession* session,
+                                 gpointer data) noexcept {
+  auto* filter = static_cast<PathFilter*>(data);
+  if (sessionPlays(session, *filter->path)) filter->count++;
+  return GST_RTSP_FILTER_KEEP;
+}
+
+GstRTSPFilterResult removeSession(GstRTSPSessionPool*, GstRTSPSession* session,
+                                  gpointer data) noexcept {
+  auto* filter = static_cast<PathFilter*>(data);
+  if (!sessionPlays(session, *filter->path)) return GST_RTSP_FILTER_KEEP;
+  filter->count++;
+  return GST_RTSP_FILTER_REMOVE;
+}
+
+GstRTSPFilterResult clientSessionMatches(GstRTSPClient*, GstRTSPSession* session,
+                                         gpointer data) noexcept {
+  auto* path = static_cast<const std::string*>(data);
+  return sessionPlays(session, *path) ? GST_RTSP_FILTER_REF : GST_RTSP_FILTER_KEEP;
+}
+
+GstRTSPFilterResult closeClient(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
+  auto* filter = static_cast<PathFilter*>(data);
+  GList* sessions = gst_rtsp_client_session_filter(
+      client, clientSessionMatches, const_cast<std::string*>(filter->path));
+  if (!sessions && !filter->path->empty()) return GST_RTSP_FILTER_KEEP;
+  filter->sessions = g_list_concat(filter->sessions, sessions);
+  filter->count++;
+  return GST_RTSP_FILTER_REMOVE;  // gst_rtsp_client_close(): the connection is closed
+}
+
+}  // namespace
+
+RtspPublisher::RtspPublisher() {
+  GST_DEBUG_CATEGORY_INIT(mls_rtsp_debug, "mls-rtsp", 0, "mls RTSP publication");
+  server_ = adopt(gst_rtsp_server_new());
+}
+
+RtspPublisher::~RtspPublisher() { stop(); }
+
+Result<uint16_t> RtspPublisher::listen(const std::string& host, uint16_t port) {
+  host_ = host;
+  gst_rtsp_server_set_address(server_.get(), host.c_str());
+  const std::string service = std::to_string(port);
+  gst_rtsp_server_set_service(server_.get(), service.c_str());
+  g_autoptr(GError) error = nullptr;
+  GSource* source = gst_rtsp_server_create_source(server_.get(), nullptr, &error);
+  if (!source)
+    return fail(ErrorCode::Internal, std::string("cannot listen for RTSP: ") +
+                                         (error ? error->message : "unknown error"));
+  g_source_attach(source, nullptr);  // the default main context: the main thread's
+  source_ = SourceGuard(source);
+  port_ = static_cast<uint16_t>(gst_rtsp_server_get_bound_port(server_.get()));
+  const bool v6 = host.find(':') != std::string::npos;
+  MLS_INFO("rtsp", "RTSP server listening on rtsp://%s%s%s:%u", v6 ? "[" : "", host.c_str(),
+           v6 ? "]" : "", port_);
+  return port_;
+}
+
+void RtspPublisher::publish(const std::string& input, media::InputPipeline& pipeline) {
+  withdraw(input);  // a previous pipeline's publication, if any
+  if (!source_) return;
+  const model::MediaInfo& media = pipeline.media();
+  auto stream = [&](bool present, const std::string& codec, media::TapKind kind) {
+    TapStream s;
+    if (!present) return s;
+    s.codec = codec;
+    if (!payloaderFor(codec)) {
+      MLS_WARN("rtsp", "%s: %s cannot be served over RTSP; left out", input.c_str(),
+               codec.c_str());
+      return s;
+    }
+    auto tap = pipeline.tap(kind);
+    if (!tap) {
+      MLS_WARN("rtsp", "%s: %s", input.c_str(), tap.error().message.c_str());
+      return s;
+    }
+    s.tap = *tap;
+    s.caps.reset((*tap)->caps());
+    return s;
+  };
+  TapStream video = stream(media.has_video, media.video_codec, media::TapKind::Video);
+  TapStream audio = stream(media.has_audio, media.audio_codec, media::TapKind::Audio);
+  if (!video.tap && !audio.tap) {
+    MLS_WARN("rtsp", "%s: nothing to serve over RTSP", input.c_str());
+    return;
+  }
+  auto source = std::make_shared<TapSource>(input, std::move(video), std::move(audio),
+                                            pipeline.baseTime());
+  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
+  gst_rtsp_mount_points_add_factory(mounts, mountPath(input).c_str(),
+                                    newTapMediaFactory(source));  // takes the factory
+  published_[input] = std::move(source);
+  GST_INFO("%s: mounted at %s", input.c_str(), mountPath(input).c_str());
+}
+
+void RtspPublisher::withdraw(const std::string& input) {
+  auto it = published_.find(input);
+  if (it == published_.end()) return;
+  const std::string path = mountPath(input);
+  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
+  gst_rtsp_mount_points_remove_factory(mounts, path.c_str());  // new clients: 404
+  it->second->detach();  // media still playing get no more buffers from the taps
+  published_.erase(it);
+  closeClients(path);
+  GST_INFO("%s: unmounted", input.c_str());
+}
+
+void RtspPublisher::closeClients(const std::string& path) {
+  PathFilter clients{&path};
+  gst_rtsp_server_client_filter(server_.get(), closeClient, &clients);
+  // A closed client's sessions lose their media but would stay in the pool until they time out
+  // (60 s): remove them now. Then any other session of the path (UDP, its connection gone).
+  g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_.get());
+  PathFilter sessions{&path};
+  for (GList* l = clients.sessions; l; l = l->next)
+    if (gst_rtsp_session_pool_remove(pool, GST_RTSP_SESSION(l->data))) sessions.count++;
+  g_list_free_full(clients.sessions, g_object_unref);
+  gst_rtsp_session_pool_filter(pool, removeSession, &sessions);
+  if (clients.count > 0 || sessions.count > 0)
+    MLS_INFO("rtsp", "%s: closed %d RTSP client(s), %d session(s)",
+             path.empty() ? "all" : path.c_str() + 1, clients.count, sessions.count);
+}
+
+int RtspPublisher::clients(const std::string& input) const {
+  if (!published_.contains(input)) return 0;
+  const std::string path = mountPath(input);
+  PathFilter filter{&path};
+  g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_.get());
+  g_list_free_full(gst_rtsp_session_pool_filter(pool, countSession, &filter), g_object_unref);
+  return filter.count;
+}
+
+void RtspPublisher::stop() {
+  if (!server_) return;
+  while (!published_.empty()) withdraw(published_.begin()->first);
+  if (source_) {
+    source_.reset();  // stop accepting connections
+    closeClients("");
+    g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_.get());
+    gst_rtsp_session_pool_cleanup(pool);
+    MLS_INFO("rtsp", "RTSP server stopped");
+  }
+  server_.reset();
+}
+
+}  // namespace mls::rtsp

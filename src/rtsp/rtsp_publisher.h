@@ -1,0 +1,59 @@
+// RtspPublisher: the embedded RTSP server. Every live input is served at
+// rtsp://HOST:PORT/<input> from its existing pipeline (a TapMediaFactory mounted at /<input>),
+// over UDP or TCP as the client asks: one connection to the source however many clients.
+//
+// Mount points follow the inputs (media::Publisher): mounted when an input is ready, unmounted
+// when its pipeline goes (retry, restart, delete, shutdown) — its clients are disconnected and
+// their sessions removed, and a DESCRIBE then gets 404 (no mount) or 503 (withdrawn while the
+// media was being built), never a hang.
+//
+// Owned by the Server. Lives on the main thread: the listening socket's source is attached to
+// the default main context. gst-rtsp-server handles clients on its own thread pool and media
+// on one thread each; those threads touch only TapSource (see tap_source.h), never mls state.
+// clients() reads the session pool, which has its own lock.
+#pragma once
+
+#include <gst/rtsp-server/rtsp-server.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/gobj.h"
+#include "core/result.h"
+#include "media/publisher.h"
+#include "rtsp/tap_source.h"
+
+namespace mls::rtsp {
+
+class RtspPublisher final : public media::Publisher {
+ public:
+  RtspPublisher();
+  ~RtspPublisher() override;
+  RtspPublisher(const RtspPublisher&) = delete;
+  RtspPublisher& operator=(const RtspPublisher&) = delete;
+
+  // Starts listening (port 0: a free port). Returns the port actually bound.
+  Result<uint16_t> listen(const std::string& host, uint16_t port);
+  uint16_t port() const { return port_; }
+
+  void publish(const std::string& input, media::InputPipeline& pipeline) override;
+  void withdraw(const std::string& input) override;
+  int clients(const std::string& input) const override;
+
+  // Shutdown: unmounts everything, closes every client, removes every session (their media
+  // pipelines stop) and stops listening. Idempotent.
+  void stop();
+
+ private:
+  void closeClients(const std::string& path);  // "" = all
+
+  GObjectPtr<GstRTSPServer> server_;
+  SourceGuard source_;  // the listening socket, on the main context
+  uint16_t port_ = 0;
+  std::string host_;
+  std::map<std::string, std::shared_ptr<TapSource>> published_;  // by input name
+};
+
+}  // namespace mls::rtsp

@@ -1,0 +1,333 @@
+// The embedded RTSP server: every input served at its `rtsp_url` from its existing pipeline.
+//
+// - RelayRtspServe: a test:// input read back by ffprobe over TCP and over UDP (codecs, size,
+//   audio), frames flowing at >= 90 % of the source rate, and GStreamer's rtspsrc receiving
+//   buffers; the API counts the clients and shows the real port (mlsd runs with port 0).
+// - RelayRtspFanout: an RTSP camera served to 5 simultaneous clients costs the camera exactly one
+//   connection, and every client gets frames (threads and CPU of mlsd printed).
+// - RelayRtspIsolation: a client that stops reading (SIGSTOP) and one that is killed disturb
+//   neither the input, nor an RTMP output of the same input, nor another RTSP client.
+// - RelayRtspLifecycle: a deleted input's URL answers an RTSP error at once; a retrying input's
+//   URL too, and a restarted input is served again; SIGTERM with 3 clients exits 0 within 2 s.
+//
+// Peers: mlsd, ffprobe, gst-launch-1.0 (rtspsrc), mls-test-rtsp-server, nginx-rtmp.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ffprobe.h"
+#include "fixture.h"
+#include "http_client.h"
+#include "nginx_rtmp.h"
+#include "relay_fixture.h"
+#include "rtsp_server.h"
+
+namespace mls::test {
+namespace {
+
+constexpr double kFps = 25;
+constexpr double kKeepUp = 0.90;
+const char* kBall = "test://ball?size=640x360&fps=25";
+
+std::string rtspUrl(MlsdApi& api, const std::string& input) {
+  JsonNodePtr node = api.input(input);
+  return node ? jsonString(node.get(), "rtsp_url").value_or("") : "";
+}
+
+int rtspClients(MlsdApi& api, const std::string& input) {
+  JsonNodePtr node = api.input(input);
+  return node ? static_cast<int>(jsonInt(node.get(), "rtsp_clients").value_or(-1)) : -1;
+}
+
+// Threads of a process, from /proc.
+int threadCount(pid_t pid) {
+  int n = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec);
+       !ec && it != std::filesystem::directory_iterator(); ++it)
+    n++;
+  return n;
+}
+
+// utime + stime of a process in clock ticks.
+long cpuTicks(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; i++) {
+    if (i == 14) utime = std::stol(field);
+    if (i == 15) stime = std::stol(field);
+  }
+  return utime + stime;
+}
+
+FlowOptions udp() {
+  FlowOptions o;
+  o.rtspTransport = "udp";
+  return o;
+}
+
+class RelayRtspBase : public RelayTest {
+ protected:
+  // mlsd with one live test:// input "ball"; returns its RTSP URL.
+  std::string startBall(const std::string& body_extra_outputs = "") {
+    EXPECT_TRUE(startMlsd());
+    JsonText body;
+    body.set("name", "ball").set("url", kBall);
+    if (!body_extra_outputs.empty()) body.raw("outputs", body_extra_outputs);
+    EXPECT_TRUE(api().createInput(body));
+    EXPECT_TRUE(api().waitInput("ball", "live", 30s));
+    return rtspUrl(api(), "ball");
+  }
+};
+
+using RelayRtspServe = RelayRtspBase;
+using RelayRtspFanout = RelayRtspBase;
+using RelayRtspIsolation = RelayRtspBase;
+using RelayRtspLifecycle = RelayRtspBase;
+
+TEST_F(RelayRtspServe, TestInputReadsBackOverTcpAndUdpWithFramesFlowing) {
+  const std::string url = startBall();
+  ASSERT_FALSE(HasFailure()) << api().context("ball");
+  ASSERT_EQ(url.rfind("rtsp://127.0.0.1:", 0), 0u) << url;
+  EXPECT_EQ(url.find(":0/"), std::string::npos) << "the API must show the bound port: " << url;
+  EXPECT_TRUE(mlsd().process().countLines(R"(RTSP server listening on rtsp://127\.0\.0\.1:\d+)") ==
+              1)
+      << tailOf(mlsd().process().log());
+
+  for (const char* transport : {"tcp", "udp"}) {
+    ProbeOptions options;
+    options.rtspTransport = transport;
+    const ProbeResult p = probe(url, 20s, options);
+    ASSERT_TRUE(p.ok) << transport << ": " << p.error;
+    EXPECT_EQ(p.videoCodec, "h264") << transport << ": " << p.describe();
+    EXPECT_EQ(p.width, 640) << transport << ": " << p.describe();
+    EXPECT_EQ(p.height, 360) << transport << ": " << p.describe();
+    EXPECT_TRUE(p.hasAudio) << transport << ": " << p.describe();
+    EXPECT_EQ(p.audioCodec, "aac") << transport << ": " << p.describe();
+  }
+
+  FlowMeter tcp(url, 5);
+  FlowMeter over_udp(url, 5, udp());
+  int most_clients = 0;
+  auto next_poll = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runUntil(
+      [&] {
+        if (std::chrono::steady_clock::now() >= next_poll) {
+          next_poll += 500ms;
+          most_clients = std::max(most_clients, rtspClients(api(), "ball"));
+        }
+        return tcp.poll() & over_udp.poll();
+      },
+      40s));
+  for (FlowMeter* m : {&tcp, &over_udp}) {
+    const FlowResult r = m->result();
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_GE(r.fps, kKeepUp * kFps) << r.describe();
+    EXPECT_TRUE(r.firstVideoIsKeyframe) << r.describe();
+    EXPECT_GT(r.audioPackets, 0) << r.describe();
+  }
+  EXPECT_EQ(most_clients, 2) << "rtsp_clients while two clients played";
+  EXPECT_TRUE(runUntil([&] { return rtspClients(api(), "ball") == 0; }, 10s))
+      << "rtsp_clients after they left: " << rtspClients(api(), "ball");
+
+  // GStreamer's own client: rtspsrc receives buffers on both streams.
+  Process gst({"gst-launch-1.0", "-v", "rtspsrc", "location=" + url, "protocols=tcp", "name=s",
+               "s.", "!", "queue", "!", "fakesink", "name=a", "silent=false", "s.", "!", "queue",
+               "!", "fakesink", "name=b", "silent=false"},
+              "gst-launch-rtspsrc");
+  ASSERT_TRUE(runUntil(
+      [&] {
+        return gst.countLines(R"(\(a:sink\) \(\d+ bytes)") >= 50 &&
+               gst.countLines(R"(\(b:sink\) \(\d+ bytes)") >= 20;
+      },
+      20s))
+      << tailOf(gst.log());
+  gst.stop();
+}
+
+TEST_F(RelayRtspFanout, FiveClientsCostTheCameraOneConnection) {
+  RtspTestServer camera;
+  RtspServerOptions options;
+  options.width = 640;
+  options.height = 360;
+  options.fps = 25;
+  ASSERT_TRUE(camera.start(options));
+  ASSERT_TRUE(startMlsd());
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "cam").set("url", camera.url())));
+  ASSERT_TRUE(api().waitInput("cam", "live", 30s));
+  const std::string url = rtspUrl(api(), "cam");
+  ASSERT_EQ(camera.clientConnections(), 1);
+
+  const pid_t pid = mlsd().process().pid();
+  const int threads_before = threadCount(pid);
+  const long ticks_before = cpuTicks(pid);
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<FlowMeter>> clients;
+  for (int i = 0; i < 5; i++)
+    clients.push_back(std::make_unique<FlowMeter>(url, 8, i % 2 ? udp() : FlowOptions{}));
+  int most_clients = 0;
+  int most_threads = 0;
+  auto next_poll = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runUntil(
+      [&] {
+        if (std::chrono::steady_clock::now() >= next_poll) {
+          next_poll += 500ms;
+          most_clients = std::max(most_clients, rtspClients(api(), "cam"));
+          most_threads = std::max(most_threads, threadCount(pid));
+        }
+        bool done = true;
+        for (auto& c : clients) done &= c->poll();
+        return done;
+      },
+      60s));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double cpu = (cpuTicks(pid) - ticks_before) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (auto& c : clients) {
+    const FlowResult r = c->result();
+    EXPECT_TRUE(r.ok) << r.describe();
+    EXPECT_GE(r.fps, kKeepUp * kFps) << r.describe();
+  }
+  EXPECT_EQ(camera.clientConnections(), 1) << "mlsd must pull the camera once";
+  EXPECT_EQ(most_clients, 5);
+  std::printf("mlsd threads: %d before, at most %d with 5 RTSP clients (+%.1f per client); "
+              "CPU %.0f %% of one core over %.1f s\n",
+              threads_before, most_threads, (most_threads - threads_before) / 5.0,
+              100 * cpu / seconds, seconds);
+}
+
+TEST_F(RelayRtspIsolation, StalledAndKilledClientsDisturbNothing) {
+  NginxRtmp destination;
+  ASSERT_TRUE(destination.start());
+  const std::string url = startBall(jsonArray(
+      {JsonText().set("name", "out").set("url", destination.rtmpUrl("live", "out"))}));
+  ASSERT_FALSE(HasFailure()) << api().context("ball");
+  ASSERT_TRUE(api().waitOutput("ball", "out", "live", 30s));
+
+  // One client stops reading (TCP backs up), one is killed mid-stream.
+  FlowMeter stalled(url, 120);
+  FlowMeter killed(url, 120);
+  ASSERT_TRUE(runUntil(
+      [&] {
+        stalled.poll();
+        killed.poll();
+        return rtspClients(api(), "ball") == 2;
+      },
+      20s))
+      << "rtsp_clients: " << rtspClients(api(), "ball");
+  ASSERT_TRUE(stalled.process().pause());
+  killed.process().kill9();
+
+  FlowMeter rtmp(destination.rtmpUrl("live", "out"), 15);
+  FlowMeter other(url, 15);
+  std::string not_live;
+  auto next_poll = std::chrono::steady_clock::now();
+  ASSERT_TRUE(runUntil(
+      [&] {
+        if (std::chrono::steady_clock::now() >= next_poll) {
+          next_poll += 1s;
+          const std::string state = api().inputState("ball");
+          if (state != "live") not_live += state + " ";
+        }
+        return rtmp.poll() & other.poll();
+      },
+      60s));
+  EXPECT_TRUE(rtmp.result().ok) << rtmp.result().describe();
+  EXPECT_GE(rtmp.result().fps, kKeepUp * kFps) << "RTMP output: " << rtmp.result().describe();
+  EXPECT_TRUE(other.result().ok) << other.result().describe();
+  EXPECT_GE(other.result().fps, kKeepUp * kFps) << "other RTSP client: "
+                                                << other.result().describe();
+  EXPECT_EQ(not_live, "") << "the input left `live`";
+  EXPECT_EQ(api().outputState("ball", "out"), "live");
+  stalled.process().resume();
+}
+
+TEST_F(RelayRtspLifecycle, DeletedInputAnswersAnRtspErrorAtOnce) {
+  const std::string url = startBall();
+  ASSERT_FALSE(HasFailure()) << api().context("ball");
+  FlowMeter playing(url, 120);
+  ASSERT_TRUE(runUntil(
+      [&] {
+        playing.poll();
+        return rtspClients(api(), "ball") == 1;
+      },
+      20s))
+      << "rtsp_clients: " << rtspClients(api(), "ball");
+
+  EXPECT_EQ(api().del("/api/v1/inputs/ball").status, 204u);
+  const ProbeResult p = probe(url, 20s);
+  EXPECT_FALSE(p.ok) << p.describe();
+  EXPECT_LT(p.elapsedSeconds, 5) << "ffprobe must fail fast: " << p.error;
+  // The client that was playing is disconnected rather than left hanging.
+  EXPECT_TRUE(runUntil([&] { return !playing.process().running(); }, 20s));
+}
+
+TEST_F(RelayRtspLifecycle, RetryingInputAnswersAnErrorAndIsServedAgainWhenBack) {
+  RtspTestServer camera;
+  RtspServerOptions options;
+  options.width = 640;
+  options.height = 360;
+  options.fps = 25;
+  ASSERT_TRUE(camera.start(options));
+  ASSERT_TRUE(startMlsd({"--retry-max", "2"}));
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "cam").set("url", camera.url())));
+  ASSERT_TRUE(api().waitInput("cam", "live", 30s));
+  const std::string url = rtspUrl(api(), "cam");
+  FlowMeter playing(url, 120);
+  ASSERT_TRUE(runUntil(
+      [&] {
+        playing.poll();
+        return rtspClients(api(), "cam") == 1;
+      },
+      20s))
+      << "rtsp_clients: " << rtspClients(api(), "cam");
+
+  camera.kill9();
+  ASSERT_TRUE(api().waitInput("cam", "retrying", 30s));
+  const ProbeResult p = probe(url, 20s);
+  EXPECT_FALSE(p.ok) << p.describe();
+  EXPECT_LT(p.elapsedSeconds, 5) << "ffprobe must fail fast: " << p.error;
+
+  ASSERT_TRUE(camera.start(options));
+  ASSERT_TRUE(api().waitInput("cam", "live", 30s));
+  const FlowResult r = measureFlow(url, 4);
+  EXPECT_TRUE(r.ok) << r.describe();
+  EXPECT_GE(r.fps, kKeepUp * kFps) << r.describe();
+}
+
+TEST_F(RelayRtspLifecycle, SigtermWithThreeClientsExitsCleanlyAndFast) {
+  const std::string url = startBall();
+  ASSERT_FALSE(HasFailure()) << api().context("ball");
+  std::vector<std::unique_ptr<FlowMeter>> clients;
+  for (int i = 0; i < 3; i++)
+    clients.push_back(std::make_unique<FlowMeter>(url, 120, i == 1 ? udp() : FlowOptions{}));
+  ASSERT_TRUE(runUntil(
+      [&] {
+        for (auto& c : clients) c->poll();
+        return rtspClients(api(), "ball") == 3;
+      },
+      30s))
+      << "rtsp_clients: " << rtspClients(api(), "ball");
+
+  const auto started = std::chrono::steady_clock::now();
+  const int code = mlsd().stop(5s);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(code, 0) << tailOf(mlsd().process().log());
+  EXPECT_LT(took, 2.0) << tailOf(mlsd().process().log());
+  std::printf("mlsd stopped in %.2f s with 3 RTSP clients\n", took);
+}
+
+}  // namespace
+}  // namespace mls::test
