@@ -189,14 +189,18 @@ std::vector<diag::AttributedThread> Core::threads() const {
   // rather than a pipeline that stopped meanwhile leaving its elements owning others' names.
   std::vector<diag::ThreadInfo> list = diag::readThreads();
   diag::ElementOwners elements;
+  diag::ElementAddresses addresses;
   for (const model::InputSpec& input : config_.inputs) {
     if (GstElement* pipeline = supervisor_.pipelineElement(input.name, ""))
-      diag::collectElementOwners(pipeline, {diag::OwnerKind::Input, input.name}, &elements);
+      diag::collectElementOwners(pipeline, {diag::OwnerKind::Input, input.name}, &elements,
+                                 &addresses);
     for (const model::OutputSpec& output : input.outputs)
       if (GstElement* pipeline = supervisor_.pipelineElement(input.name, output.name))
-        diag::collectElementOwners(
-            pipeline, {diag::OwnerKind::Output, input.name + "/" + output.name}, &elements);
+        diag::collectElementOwners(pipeline,
+                                   {diag::OwnerKind::Output, input.name + "/" + output.name},
+                                   &elements, &addresses);
   }
+  diag::addTaskOwners(diag::task_registry::liveTasks(), addresses, &elements);
   std::vector<diag::AttributedThread> threads =
       diag::attribute(list, static_cast<int>(getpid()), elements);
   diag::applyBaseline(&threads, thread_baseline_);

@@ -15,6 +15,7 @@
 #include "app/core.h"
 #include "core/log.h"
 #include "diag/resource_report.h"
+#include "diag/task_registry.h"
 #include "diag/thread_audit.h"
 #include "media/output_pipeline.h"
 #include "media/supervisor.h"
@@ -77,6 +78,7 @@ int Server::run() {
            GST_VERSION_MINOR, GST_VERSION_MICRO);
   loop_ = g_main_loop_new(nullptr, FALSE);
   started_us_ = g_get_monotonic_time();
+  diag::task_registry::install();  // before any element makes a task
 
   // Desired state: the state file, or the embedded demo on a first start.
   store_ = std::make_unique<model::StateStore>(options_.state_dir);

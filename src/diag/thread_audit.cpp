@@ -148,10 +148,20 @@ bool parseTaskCpu(std::string_view stat, long ticks_per_s, double* cpu_s) {
   return true;
 }
 
-void collectElementOwners(GstElement* pipeline, const Owner& owner, ElementOwners* out) {
+void addTaskOwners(const std::vector<TaskInfo>& tasks, const ElementAddresses& addresses,
+                   ElementOwners* out) {
+  for (const TaskInfo& task : tasks) {
+    auto it = addresses.find(task.user_data);
+    if (it != addresses.end() && !task.name.empty()) out->insert({task.name, it->second});
+  }
+}
+
+void collectElementOwners(GstElement* pipeline, const Owner& owner, ElementOwners* out,
+                          ElementAddresses* addresses) {
   g_return_if_fail(GST_IS_BIN(pipeline));
   g_autofree gchar* own = gst_element_get_name(pipeline);
   out->insert({own, owner});
+  if (addresses) (*addresses)[pipeline] = owner;
   GstIterator* it = gst_bin_iterate_recurse(GST_BIN(pipeline));
   GValue item = G_VALUE_INIT;
   bool done = false;
@@ -161,6 +171,7 @@ void collectElementOwners(GstElement* pipeline, const Owner& owner, ElementOwner
         auto* element = GST_ELEMENT(g_value_get_object(&item));
         g_autofree gchar* name = gst_element_get_name(element);
         out->insert({name, owner});
+        if (addresses) (*addresses)[element] = owner;
         g_value_reset(&item);
         break;
       }

@@ -11,7 +11,9 @@
 //   input    a thread of an input's pipeline; owner name "cam1"
 //   output   a thread of an output's pipeline; owner name "cam1/youtube"
 //   test     the test-only leak hook's thread (MLS_TEST_LEAK_THREAD)
-//   unknown  nothing matched (e.g. rtmp2sink's connection loop, a GstTask named "taskN")
+//   unknown  nothing matched
+// A task an element makes for itself (rtmp2sink's connection loop) is named "taskN"; its owner
+// comes from the task's user_data, the element (task_registry.h, addTaskOwners()).
 //
 // Reading /proc is safe on any thread; attribute() and friends are pure.
 #pragma once
@@ -22,6 +24,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "diag/task_registry.h"
 
 namespace mls::diag {
 
@@ -86,9 +90,19 @@ std::vector<AttributedThread> applicationThreads(const std::vector<AttributedThr
 // Parses one /proc/self/task/<tid>/stat line: user + system CPU seconds. False when malformed.
 bool parseTaskCpu(std::string_view stat, long ticks_per_s, double* cpu_s);
 
-// Adds every element of `pipeline` (itself and its children, recursively) as owned by `owner`.
-// Main thread: the pipeline is borrowed for the call.
-void collectElementOwners(GstElement* pipeline, const Owner& owner, ElementOwners* out);
+// Element address -> owner, to match the user_data of tasks (task_registry.h).
+using ElementAddresses = std::map<const void*, Owner>;
+
+// Adds every element of `pipeline` (itself and its children, recursively) as owned by `owner`,
+// by name and, when `addresses` is given, by address. Main thread: the pipeline is borrowed for
+// the call.
+void collectElementOwners(GstElement* pipeline, const Owner& owner, ElementOwners* out,
+                          ElementAddresses* addresses = nullptr);
+
+// Adds the name of every task whose user_data is one of `addresses` (a task an element made for
+// itself, named "taskN") as owned by that element's owner.
+void addTaskOwners(const std::vector<TaskInfo>& tasks, const ElementAddresses& addresses,
+                   ElementOwners* out);
 
 // The process's threads now, from /proc/self/task.
 std::vector<ThreadInfo> readThreads();

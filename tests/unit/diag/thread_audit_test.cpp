@@ -112,6 +112,18 @@ TEST(ThreadAudit, UnknownThreadsOfTheBaselineAreTheRuntimes) {
   EXPECT_EQ(applicationThreads(threads).size(), 4u);  // reaper, task3, libusb_event 105, leak
 }
 
+TEST(ThreadAudit, TasksAnElementMadeForItselfBelongToItsOwner) {
+  int sink_a = 0, sink_b = 0, pad = 0;  // stand-ins for element and pad addresses
+  ElementAddresses addresses = {{&sink_a, kYoutube}, {&sink_b, kBackup}};
+  ElementOwners owners = elements();
+  addTaskOwners({{"task5", &sink_a}, {"task7", &sink_b}, {"queue3:src", &pad}, {"", &sink_a}},
+                addresses, &owners);
+  EXPECT_EQ(attributeThread({1, "task5", 0}, false, owners), kYoutube);
+  EXPECT_EQ(attributeThread({2, "task7", 0}, false, owners), kBackup);
+  EXPECT_EQ(attributeThread({3, "task9", 0}, false, owners).kind, OwnerKind::Unknown);
+  EXPECT_EQ(owners.count("queue3:src"), 0u);  // a pad's task: not one of the elements
+}
+
 TEST(ThreadAudit, ParsesATaskStatLine) {
   double cpu = 0;
   ASSERT_TRUE(parseTaskCpu("4243 (queue3:src) S 1 4242 4242 0 -1 4194560 12 0 0 0 250 75 0 0 "
