@@ -202,7 +202,8 @@ std::vector<diag::AttributedThread> Core::threads() const {
   }
   diag::addTaskOwners(diag::task_registry::liveTasks(), addresses, &elements);
   std::vector<diag::AttributedThread> threads =
-      diag::attribute(list, static_cast<int>(getpid()), elements);
+      diag::attribute(list, static_cast<int>(getpid()), elements,
+                      diag::threadOwners(diag::task_registry::streamingThreads(), addresses));
   diag::applyBaseline(&threads, thread_baseline_);
   return threads;
 }

@@ -2,6 +2,7 @@
 #include "diag/task_registry.h"
 
 #include <gst/gst.h>
+#include <unistd.h>
 
 #include <memory>
 #include <mutex>
@@ -50,6 +51,25 @@ void onObjectCreated(GObject*, GstClockTime, GstObject* object) noexcept {
   registry.push_back(std::make_unique<WeakTask>(G_OBJECT(object)));
 }
 
+std::mutex threads_lock;
+std::map<int, const void*> streaming;  // tid -> element; protected by threads_lock
+
+// GstTracerHookElementPostMessagePre; runs on the posting thread, which for a pad task's
+// ENTER and LEAVE is the task's own thread.
+void onPostMessage(GObject*, GstClockTime, GstElement*, GstMessage* message) noexcept {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_STREAM_STATUS) return;
+  GstStreamStatusType type;
+  GstElement* owner = nullptr;
+  gst_message_parse_stream_status(message, &type, &owner);
+  if (type != GST_STREAM_STATUS_TYPE_ENTER && type != GST_STREAM_STATUS_TYPE_LEAVE) return;
+  const int tid = static_cast<int>(gettid());
+  std::lock_guard<std::mutex> lock(threads_lock);
+  if (type == GST_STREAM_STATUS_TYPE_ENTER && owner)
+    streaming[tid] = owner;
+  else
+    streaming.erase(tid);
+}
+
 }  // namespace
 
 namespace mls::diag::task_registry {
@@ -60,6 +80,12 @@ void install() {
   tracer = GST_TRACER(g_object_new(mls_task_tracer_get_type(), nullptr));
   gst_object_ref_sink(tracer);
   gst_tracing_register_hook(tracer, "object-created", G_CALLBACK(onObjectCreated));
+  gst_tracing_register_hook(tracer, "element-post-message-pre", G_CALLBACK(onPostMessage));
+}
+
+std::map<int, const void*> streamingThreads() {
+  std::lock_guard<std::mutex> lock(threads_lock);
+  return streaming;
 }
 
 std::vector<TaskInfo> liveTasks() {

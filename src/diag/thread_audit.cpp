@@ -65,8 +65,21 @@ bool isRuntimeThread(std::string_view name, bool is_main) {
          startsWith(name, "pool-") || name == "GstSystemClock";
 }
 
-Owner attributeThread(const ThreadInfo& thread, bool is_main, const ElementOwners& elements) {
+ThreadOwners threadOwners(const std::map<int, const void*>& streaming,
+                          const ElementAddresses& addresses) {
+  ThreadOwners owners;
+  for (const auto& [tid, element] : streaming) {
+    auto it = addresses.find(element);
+    if (it != addresses.end()) owners[tid] = it->second;
+  }
+  return owners;
+}
+
+Owner attributeThread(const ThreadInfo& thread, bool is_main, const ElementOwners& elements,
+                      const ThreadOwners& exact) {
   const std::string& name = thread.name;
+  if (is_main) return {OwnerKind::Runtime, {}};
+  if (auto it = exact.find(thread.tid); it != exact.end()) return it->second;
   if (isRuntimeThread(name, is_main)) return {OwnerKind::Runtime, {}};
   if (name == kTestLeakThreadName) return {OwnerKind::Test, "leak hook"};
   if (startsWith(name, "mls-")) return {OwnerKind::Mls, name.substr(4)};
@@ -97,11 +110,12 @@ Owner attributeThread(const ThreadInfo& thread, bool is_main, const ElementOwner
 }
 
 std::vector<AttributedThread> attribute(const std::vector<ThreadInfo>& threads, int main_tid,
-                                        const ElementOwners& elements) {
+                                        const ElementOwners& elements,
+                                        const ThreadOwners& exact) {
   std::vector<AttributedThread> out;
   out.reserve(threads.size());
   for (const ThreadInfo& thread : threads)
-    out.push_back({thread, attributeThread(thread, thread.tid == main_tid, elements)});
+    out.push_back({thread, attributeThread(thread, thread.tid == main_tid, elements, exact)});
   return out;
 }
 

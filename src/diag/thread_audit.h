@@ -55,6 +55,8 @@ struct AttributedThread {
 // Element name -> owner of the pipeline holding it. A name held by more than one owner is
 // ambiguous: threads named after it stay unknown.
 using ElementOwners = std::multimap<std::string, Owner>;
+// Element address -> owner, to match tasks and streaming threads (task_registry.h).
+using ElementAddresses = std::map<const void*, Owner>;
 
 // Name of the test-only leaked thread (MLS_TEST_LEAK_THREAD=1).
 constexpr const char* kTestLeakThreadName = "mls-test-leak";
@@ -64,11 +66,21 @@ constexpr const char* kTestLeakThreadName = "mls-test-leak";
 // process's main thread (tid == pid).
 bool isRuntimeThread(std::string_view name, bool is_main);
 
-// The owner of one thread.
-Owner attributeThread(const ThreadInfo& thread, bool is_main, const ElementOwners& elements);
+// Thread id -> owner, known exactly (a pad's task announced its thread: task_registry.h).
+using ThreadOwners = std::map<int, Owner>;
+// tid -> owner for the threads in `streaming` (tid -> element address) whose element is one of
+// `addresses`.
+ThreadOwners threadOwners(const std::map<int, const void*>& streaming,
+                          const ElementAddresses& addresses);
+
+// The owner of one thread: the main thread is the runtime's; then `exact`, when it knows the
+// thread; then the thread's name.
+Owner attributeThread(const ThreadInfo& thread, bool is_main, const ElementOwners& elements,
+                      const ThreadOwners& exact = {});
 // Every thread; `main_tid` is the process id.
 std::vector<AttributedThread> attribute(const std::vector<ThreadInfo>& threads, int main_tid,
-                                        const ElementOwners& elements);
+                                        const ElementOwners& elements,
+                                        const ThreadOwners& exact = {});
 
 // The threads alive at the audit's baseline (tid -> name), taken once the API listens and before
 // any pipeline starts.
@@ -89,9 +101,6 @@ std::vector<AttributedThread> applicationThreads(const std::vector<AttributedThr
 
 // Parses one /proc/self/task/<tid>/stat line: user + system CPU seconds. False when malformed.
 bool parseTaskCpu(std::string_view stat, long ticks_per_s, double* cpu_s);
-
-// Element address -> owner, to match the user_data of tasks (task_registry.h).
-using ElementAddresses = std::map<const void*, Owner>;
 
 // Adds every element of `pipeline` (itself and its children, recursively) as owned by `owner`,
 // by name and, when `addresses` is given, by address. Main thread: the pipeline is borrowed for

@@ -124,6 +124,25 @@ TEST(ThreadAudit, TasksAnElementMadeForItselfBelongToItsOwner) {
   EXPECT_EQ(owners.count("queue3:src"), 0u);  // a pad's task: not one of the elements
 }
 
+TEST(ThreadAudit, AThreadKnownByItsTidNeedsNoUniqueName) {
+  // Two inputs, both with a "testvideo": by name their threads are ambiguous; the tids their
+  // pad tasks announced say which is which.
+  const Owner cam2{OwnerKind::Input, "cam2"};
+  int testvideo_1 = 0, testvideo_2 = 0, gone = 0;
+  ElementOwners names = {{"testvideo", kCam}, {"testvideo", cam2}};
+  ElementAddresses addresses = {{&testvideo_1, kCam}, {&testvideo_2, cam2}};
+  ThreadOwners exact =
+      threadOwners({{11, &testvideo_1}, {12, &testvideo_2}, {13, &gone}}, addresses);
+  ASSERT_EQ(exact.size(), 2u);  // an element no running pipeline holds is left out
+  EXPECT_EQ(attributeThread({11, "testvideo:src", 0}, false, names, exact), kCam);
+  EXPECT_EQ(attributeThread({12, "testvideo:src", 0}, false, names, exact), cam2);
+  // x264enc's worker, named after its creator, announced nothing: ambiguous by name.
+  EXPECT_EQ(attributeThread({14, "testvideo:src", 0}, false, names, exact).kind,
+            OwnerKind::Unknown);
+  // The main thread stays the runtime's whatever it announced.
+  EXPECT_EQ(attributeThread({11, "mlsd", 0}, true, names, exact).kind, OwnerKind::Runtime);
+}
+
 TEST(ThreadAudit, ParsesATaskStatLine) {
   double cpu = 0;
   ASSERT_TRUE(parseTaskCpu("4243 (queue3:src) S 1 4242 4242 0 -1 4194560 12 0 0 0 250 75 0 0 "
