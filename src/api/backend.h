@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
+#include "diag/resource_report.h"
+#include "diag/thread_audit.h"
 #include "model/spec.h"
 #include "model/status.h"
 
@@ -31,6 +34,10 @@ struct SystemInfo {
   double cpu_system_s = 0;
   int open_fds = 0;
   double start_time_unix_s = 0;  // when the process started (seconds since the epoch)
+  std::map<std::string, int> threads_by_owner;  // diag::countByOwner(): "input cam1" -> 3
+  diag::FdCounts fds;                           // open fds by kind
+  uint64_t peak_rss_bytes = 0;                  // VmHWM
+  uint64_t heap_bytes = 0;                      // heap in use (mallinfo2)
 };
 
 // One condition mlsd must meet to be ready to serve (GET /readyz). Each part of mlsd that can
@@ -76,6 +83,9 @@ class Backend {
   // both before they leave mlsd.
   virtual std::string pipelineDot(const std::string& input, const std::string& output) const = 0;
   virtual std::string launchLine(const std::string& input, const std::string& output) const = 0;
+  // Every thread of the process with its owner (diag/thread_audit.h), for GET /debug/threads.
+  // The default is an empty list, for fakes that have no process to audit.
+  virtual std::vector<diag::AttributedThread> threads() const { return {}; }
 };
 
 // Where the core publishes events for SSE clients (`event:` type and a JSON object as data).

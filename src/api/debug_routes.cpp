@@ -1,7 +1,8 @@
 // Debugging routes: the graph of a running pipeline, GET /debug/pipelines/{input}.dot and
 // /debug/pipelines/{input}/{output}.dot (DOT text), .svg (rendered by graphviz, asynchronously:
 // the response is deferred until the subprocess is done), and GET /api/v1/inputs/{input}/launch
-// (gst-launch-1.0 commands of the input's and its outputs' pipelines). Everything is redacted
+// (gst-launch-1.0 commands of the input's and its outputs' pipelines), and GET /debug/threads
+// (every thread of mlsd with its owner). Everything is redacted
 // (diag/redact.h) against the URLs of the input and its outputs before it leaves. Handlers are
 // pure but for the .svg rendering; main thread.
 #include <json-glib/json-glib.h>
@@ -12,6 +13,7 @@
 #include "diag/launch_command.h"
 #include "diag/pipeline_graph.h"
 #include "diag/redact.h"
+#include "diag/thread_audit.h"
 
 namespace mls::api {
 namespace {
@@ -57,6 +59,33 @@ JsonNode* launchNode(const std::string& line, const std::vector<std::string>& ur
 }
 
 }  // namespace
+
+// GET /debug/threads: every thread of mlsd with its owner (diag/thread_audit.h). Thread names
+// are element and pad names, never URLs, so there is nothing to redact.
+Response threads_get(const Request&, Backend& backend, const ApiOptions&) {
+  const std::vector<diag::AttributedThread> threads = backend.threads();
+  JsonArray* list = json_array_new();
+  for (const diag::AttributedThread& t : threads) {
+    JsonObject* item = json_object_new();
+    json_object_set_int_member(item, "tid", t.thread.tid);
+    json_object_set_string_member(item, "name", t.thread.name.c_str());
+    json_object_set_string_member(item, "owner_kind", diag::ownerKindName(t.owner.kind));
+    if (t.owner.name.empty())
+      json_object_set_null_member(item, "owner");
+    else
+      json_object_set_string_member(item, "owner", t.owner.name.c_str());
+    json_object_set_double_member(item, "cpu_s", t.thread.cpu_s);
+    json_array_add_object_element(list, item);
+  }
+  JsonObject* by_owner = json_object_new();
+  for (const auto& [owner, count] : diag::countByOwner(threads))
+    json_object_set_int_member(by_owner, owner.c_str(), count);
+  JsonObject* root = json_object_new();
+  json_object_set_int_member(root, "count", static_cast<gint64>(threads.size()));
+  json_object_set_object_member(root, "by_owner", by_owner);
+  json_object_set_array_member(root, "threads", list);
+  return jsonResponse(200, root);
+}
 
 Response pipelines_dot(const Request& request, Backend& backend, const ApiOptions&) {
   auto dot = redactedDot(request, backend);

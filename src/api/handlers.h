@@ -43,9 +43,10 @@ MLS_API_HANDLER(metrics_get);
 MLS_API_HANDLER(healthz_get);
 MLS_API_HANDLER(readyz_get);
 
-// /debug/pipelines/…
+// /debug/pipelines/…, /debug/threads
 MLS_API_HANDLER(pipelines_dot);
 MLS_API_HANDLER(pipelines_svg);
+MLS_API_HANDLER(threads_get);
 
 // Go-MLS compatibility: /api/relay/…
 MLS_API_HANDLER(relay_start);

@@ -40,6 +40,7 @@ const std::vector<Route>& routes() {
       {"GET",    "/debug/pipelines/{input}.svg",                       pipelines_svg,  B::None, v1},
       {"GET",    "/debug/pipelines/{input}/{output}.dot",              pipelines_dot,  B::None, v1},
       {"GET",    "/debug/pipelines/{input}/{output}.svg",              pipelines_svg,  B::None, v1},
+      {"GET",    "/debug/threads",                                     threads_get,    B::None, v1},
       // Go-MLS compatibility (request shapes of GO-MLS.md §1 rows 2-9)
       {"POST",   "/api/relay/start",                                   relay_start,         B::Json,      gomls},
       {"POST",   "/api/relay/stop",                                    relay_stop,          B::Json,      gomls},

@@ -62,6 +62,8 @@ constexpr OptionDef kOptions[] = {
     {"retry_initial", "retry-initial", Kind::Text, "SECONDS",
      "First retry delay after a failure, doubling from there (default 1)"},
     {"retry_max", "retry-max", Kind::Text, "SECONDS", "Longest retry delay (default 30)"},
+    {"fail_on_leak", "fail-on-leak", Kind::Flag, nullptr,
+     "Exit with code 3 when the exit audit finds threads or fds left (default: report only)"},
 };
 constexpr size_t kOptionCount = sizeof(kOptions) / sizeof(kOptions[0]);
 
@@ -148,7 +150,10 @@ GOptionContext* newContext(FlagStorage* storage, std::vector<GOptionEntry>* entr
       "The --config file holds the same options with their names in snake_case, as a JSON\n"
       "object such as {\"listen\": \"0.0.0.0:8080\", \"no_demo\": true, \"api_token_file\":\n"
       "\"token\"} or as a key file with an [mlsd] group (listen=0.0.0.0:8080). Relative paths\n"
-      "in the file are relative to the file's directory.\n");
+      "in the file are relative to the file's directory.\n"
+      "\n"
+      "Exit codes: 0 stopped cleanly; 1 could not start; 2 bad options; 3 --fail-on-leak and\n"
+      "the exit audit found threads or file descriptors left; 130 a second signal.\n");
   g_option_context_add_main_entries(context, entries->data(), nullptr);
   return context;
 }
@@ -328,6 +333,10 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
       return invalid(value.origin + " must be true or false (got '" + value.text + "')");
     }
     out->demo = !no_demo;
+  } else if (key == "fail_on_leak") {
+    if (!model::parseBool(value.text, &out->fail_on_leak)) {
+      return invalid(value.origin + " must be true or false (got '" + value.text + "')");
+    }
   } else if (key == "log_level") {
     if (!log::parseLevel(value.text.c_str(), &out->log_level)) {
       return invalid(value.origin + " must be error, warning, info or debug (got '" + value.text +

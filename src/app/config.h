@@ -36,7 +36,13 @@ struct ServerOptions {
   int stall_timeout_ms = 3000;                        // --stall-timeout SECONDS (float ok)
   int retry_initial_ms = 1000, retry_max_ms = 30000;  // --retry-initial / --retry-max SECONDS
   std::string config_file;                            // --config FILE (absolute)
+  bool fail_on_leak = false;  // --fail-on-leak: exit kLeakExitCode when the exit audit finds leaks
 };
+
+// mlsd's exit code when --fail-on-leak is set and the exit audit finds application threads or
+// file descriptors left beyond the start baseline (0 ok, 1 start-up error, 2 bad options, 130
+// second signal).
+constexpr int kLeakExitCode = 3;
 
 enum class ParseOutcome { Run, ExitSuccess /* --help / --version printed */ };
 

@@ -1,11 +1,15 @@
 // Validate → persist → adopt → reconcile. See core.h.
 #include "app/core.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "core/log.h"
 #include "diag/pipeline_graph.h"
 #include "diag/process_stats.h"
+#include "diag/resource_report.h"
+#include "diag/thread_audit.h"
 #include "mls_config.h"
 #include "model/validate.h"
 
@@ -157,6 +161,11 @@ api::SystemInfo Core::systemInfo() const {
   info.cpu_system_s = process.cpu_system_s;
   info.open_fds = process.open_fds;
   info.start_time_unix_s = process.start_time_unix_s;
+  info.threads_by_owner = diag::countByOwner(threads());
+  const diag::Resources resources = diag::readResources();
+  info.fds = resources.fds;
+  info.peak_rss_bytes = resources.peak_rss_bytes;
+  info.heap_bytes = resources.heap_in_use_bytes;
   return info;
 }
 
@@ -173,6 +182,30 @@ std::vector<api::ReadinessCheck> Core::readiness() const {
 std::string Core::pipelineDot(const std::string& input, const std::string& output) const {
   GstElement* pipeline = supervisor_.pipelineElement(input, output);
   return pipeline ? diag::pipelineDot(pipeline) : std::string();
+}
+
+std::vector<diag::AttributedThread> Core::threads() const {
+  // Read the threads first: a pipeline that starts meanwhile leaves its new threads unknown
+  // rather than a pipeline that stopped meanwhile leaving its elements owning others' names.
+  std::vector<diag::ThreadInfo> list = diag::readThreads();
+  diag::ElementOwners elements;
+  diag::ElementAddresses addresses;
+  for (const model::InputSpec& input : config_.inputs) {
+    if (GstElement* pipeline = supervisor_.pipelineElement(input.name, ""))
+      diag::collectElementOwners(pipeline, {diag::OwnerKind::Input, input.name}, &elements,
+                                 &addresses);
+    for (const model::OutputSpec& output : input.outputs)
+      if (GstElement* pipeline = supervisor_.pipelineElement(input.name, output.name))
+        diag::collectElementOwners(pipeline,
+                                   {diag::OwnerKind::Output, input.name + "/" + output.name},
+                                   &elements, &addresses);
+  }
+  diag::addTaskOwners(diag::task_registry::liveTasks(), addresses, &elements);
+  std::vector<diag::AttributedThread> threads =
+      diag::attribute(list, static_cast<int>(getpid()), elements,
+                      diag::threadOwners(diag::task_registry::streamingThreads(), addresses));
+  diag::applyBaseline(&threads, thread_baseline_);
+  return threads;
 }
 
 std::string Core::launchLine(const std::string& input, const std::string& output) const {

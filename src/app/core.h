@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/backend.h"
+#include "diag/thread_audit.h"
 #include "media/supervisor.h"
 #include "model/spec.h"
 #include "model/state_store.h"
@@ -38,6 +39,10 @@ class Core : public api::Backend {
   std::vector<api::ReadinessCheck> readiness() const override;
   std::string pipelineDot(const std::string& input, const std::string& output) const override;
   std::string launchLine(const std::string& input, const std::string& output) const override;
+  std::vector<diag::AttributedThread> threads() const override;
+
+  // Threads alive before any pipeline started (diag::applyBaseline()); set once by the Server.
+  void setThreadBaseline(diag::Baseline baseline) { thread_baseline_ = std::move(baseline); }
 
   // From now on GET /readyz answers 503 (the Server is draining pipelines before it exits).
   void setShuttingDown() { shutting_down_ = true; }
@@ -53,6 +58,7 @@ class Core : public api::Backend {
   api::EventSink events_;
   int64_t started_us_;
   bool shutting_down_ = false;
+  diag::Baseline thread_baseline_;
 };
 
 }  // namespace mls::app

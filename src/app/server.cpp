@@ -4,12 +4,19 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 
+#include <libsoup/soup.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 
 #include "api/api_server.h"
 #include "app/core.h"
 #include "core/log.h"
+#include "diag/resource_report.h"
+#include "diag/task_registry.h"
+#include "diag/thread_audit.h"
 #include "media/output_pipeline.h"
 #include "media/supervisor.h"
 #include "mls_config.h"
@@ -28,6 +35,30 @@ model::InputSpec demoInput() {
   return demo;
 }
 
+// Test-only (documented in docs/threads.md): MLS_TEST_LEAK_THREAD=1 starts a thread that never
+// exits, so tests can prove that the exit audit reports it. Any other value, or none, does
+// nothing.
+void startTestLeakThread() {
+  const char* hook = g_getenv("MLS_TEST_LEAK_THREAD");
+  if (!hook || std::strcmp(hook, "1") != 0) return;
+  MLS_WARN("audit", "MLS_TEST_LEAK_THREAD=1 (test only): starting thread \"%s\" that never exits",
+           diag::kTestLeakThreadName);
+  GThread* thread = g_thread_new(diag::kTestLeakThreadName, [](gpointer) noexcept -> gpointer {
+    for (;;) pause();
+    return nullptr;
+  }, nullptr);
+  g_thread_unref(thread);  // detached: nobody joins it, on purpose
+}
+
+void logLines(const std::vector<diag::ReportLine>& lines) {
+  for (const diag::ReportLine& line : lines) {
+    if (line.warning)
+      MLS_WARN("audit", "%s", line.text.c_str());
+    else
+      MLS_INFO("audit", "%s", line.text.c_str());
+  }
+}
+
 }  // namespace
 
 Server::Server(ServerOptions options) : options_(std::move(options)) {}
@@ -40,6 +71,7 @@ Server::~Server() {
   rtsp_.reset();
   if (sigint_) g_source_remove(sigint_);
   if (sigterm_) g_source_remove(sigterm_);
+  if (start_audit_) g_source_remove(start_audit_);
   if (loop_) g_main_loop_unref(loop_);
 }
 
@@ -47,6 +79,8 @@ int Server::run() {
   MLS_INFO("main", "mlsd %s starting (GStreamer %u.%u.%u)", MLS_VERSION, GST_VERSION_MAJOR,
            GST_VERSION_MINOR, GST_VERSION_MICRO);
   loop_ = g_main_loop_new(nullptr, FALSE);
+  started_us_ = g_get_monotonic_time();
+  diag::task_registry::install();  // before any element makes a task
 
   // Desired state: the state file, or the embedded demo on a first start.
   store_ = std::make_unique<model::StateStore>(options_.state_dir);
@@ -109,17 +143,83 @@ int Server::run() {
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
 
-  supervisor_->apply(core_->config());
-
   sigint_ = g_unix_signal_add(SIGINT, &Server::onSignal, this);
   sigterm_ = g_unix_signal_add(SIGTERM, &Server::onSignal, this);
+
+  // The audit's baseline: what runs with the API up and before any pipeline.
+  baseline_threads_ = diag::baselineOf(diag::readThreads());
+  baseline_fds_ = diag::countFds().total();
+  core_->setThreadBaseline(baseline_threads_);
+  startTestLeakThread();
+
+  supervisor_->apply(core_->config());
+  start_audit_ = g_timeout_add(250, &Server::onStartAudit, this);
   g_main_loop_run(loop_);
 
   event_sink_ = nullptr;
   supervisor_.reset();  // joins the reaper: every pipeline has reached NULL
   double took = (g_get_monotonic_time() - shutdown_started_us_) / 1e6;
   MLS_INFO("main", "shutdown complete in %.2f s", took);
+  bool leaks = exitAudit();
+  if (leaks && options_.fail_on_leak) {
+    MLS_WARN("main", "exiting with code %d: --fail-on-leak and the audit found leaks",
+             kLeakExitCode);
+    return kLeakExitCode;
+  }
   return 0;
+}
+
+gboolean Server::onStartAudit(gpointer data) noexcept {
+  // Logged once the pipelines are up: every input live, or 5 s after start at the latest (an
+  // input that cannot connect must not keep the report back).
+  auto* self = static_cast<Server*>(data);
+  if (self->shutting_down_) {
+    self->start_audit_ = 0;
+    return G_SOURCE_REMOVE;
+  }
+  const api::SystemInfo info = self->core_->systemInfo();
+  const bool up = info.inputs_live == info.inputs && info.outputs_live == info.outputs;
+  if (!up && g_get_monotonic_time() - self->started_us_ < 5 * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  logLines(diag::formatStartAudit(self->core_->threads()));
+  self->start_audit_ = 0;
+  return G_SOURCE_REMOVE;
+}
+
+bool Server::exitAudit() const {
+  // Every pipeline is NULL and destroyed and the reaper joined, so no element owns a thread:
+  // whatever is not the runtime's is left over.
+  //
+  // A GstTask runs on a thread of GLib's shared pool and renames it "element:pad"; when the task
+  // ends the thread goes back to the pool under that name (GLib does not rename it), waits half
+  // a second for more work of the same pool, then parks as an unused thread for up to 15 s. Such
+  // a thread is GLib's, not a leak, but its name cannot tell it from a task still running. So
+  // the audit asks GLib to end its parked threads (g_thread_pool_stop_unused_threads()) and
+  // looks again, for up to 2 s, before it calls what is left a leak. The loop has stopped and
+  // mlsd is exiting, so waiting here blocks nobody.
+  diag::ExitAudit audit;
+  audit.initial_threads = static_cast<int>(baseline_threads_.size());
+  const int64_t settle_until = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+  for (;;) {
+    audit.threads = diag::attribute(diag::readThreads(), static_cast<int>(getpid()), {});
+    diag::applyBaseline(&audit.threads, baseline_threads_);
+    if (diag::applicationThreads(audit.threads).empty() ||
+        g_get_monotonic_time() > settle_until)
+      break;
+    g_thread_pool_stop_unused_threads();
+    g_usleep(50 * 1000);
+  }
+  audit.baseline_fds = baseline_fds_;
+  audit.resources = diag::readResources();
+  audit.fds = audit.resources.fds;
+  audit.platform = diag::readPlatform();
+  audit.platform.mls_version = MLS_VERSION;
+  audit.platform.soup_version = std::to_string(soup_get_major_version()) + "." +
+                                std::to_string(soup_get_minor_version()) + "." +
+                                std::to_string(soup_get_micro_version());
+  audit.uptime_s = (g_get_monotonic_time() - started_us_) / 1e6;
+  logLines(diag::formatExitAudit(audit));
+  return !diag::leakedThreads(audit).empty() || diag::leakedFds(audit) > 0;
 }
 
 gboolean Server::onSignal(gpointer data) noexcept {

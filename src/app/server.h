@@ -2,8 +2,14 @@
 // they must start and stop. run() loads the state (or seeds the embedded demo input on a first
 // start), starts the pipelines and the API, and turns the main loop until SIGINT/SIGTERM; then it
 // stops accepting requests, ends every output's stream (with a deadline), waits for every
-// pipeline to reach NULL, closes the RTSP server's clients and sessions, and returns the process exit code. A second signal exits at once.
-// Main thread.
+// pipeline to reach NULL, closes the RTSP server's clients and sessions, and returns the process
+// exit code. A second signal exits at once.
+//
+// It also audits the process (diag/thread_audit.h, diag/resource_report.h): a baseline of
+// threads and fds once the API listens and before any pipeline starts; the threads by owner once
+// the pipelines are up; and at exit, with every pipeline NULL and the main loop stopped, the
+// threads and fds left and a resource report. With --fail-on-leak, leaks make the exit code
+// kLeakExitCode. Main thread.
 #pragma once
 
 #include <glib.h>
@@ -12,6 +18,7 @@
 
 #include "api/backend.h"
 #include "app/config.h"
+#include "diag/thread_audit.h"
 
 namespace mls::api {
 class ApiServer;
@@ -42,6 +49,9 @@ class Server {
   static gboolean onSignal(gpointer self) noexcept;
   void beginShutdown();
   bool shutdownComplete() const;
+  static gboolean onStartAudit(gpointer self) noexcept;
+  // Logs the exit audit; true when it found threads or fds left.
+  bool exitAudit() const;
 
   ServerOptions options_;
   GMainLoop* loop_ = nullptr;
@@ -55,6 +65,11 @@ class Server {
   int64_t shutdown_started_us_ = 0;
   guint sigint_ = 0;
   guint sigterm_ = 0;
+  int64_t started_us_ = 0;
+  // The audit's baseline: API listening, signal handlers installed, no pipeline started yet.
+  diag::Baseline baseline_threads_;
+  int baseline_fds_ = 0;
+  guint start_audit_ = 0;  // polls until the pipelines are up, then logs the threads by owner
 };
 
 }  // namespace mls::app

@@ -99,7 +99,11 @@ Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
 Result<GstElement*> OutputBuilder::addAppSrc(TapKind kind) {
   auto tap = input_.tap(kind);
   if (!tap) return fail(tap.error());
-  std::string name = std::string("feed-") + tapKindName(kind);
+  // A process-unique name: GStreamer names the appsrc's streaming thread "<name>:src", and the
+  // thread audit (diag/thread_audit.h) finds the output that owns a thread by that name, so two
+  // outputs must not share it. Short, as the kernel keeps 15 bytes of a thread name.
+  static unsigned next_feed = 0;  // main thread only
+  std::string name = "feed" + std::to_string(next_feed++) + "-" + tapKindName(kind);
   auto src = add("appsrc", name.c_str());
   if (!src) return src;
   g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,

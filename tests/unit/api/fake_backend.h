@@ -1,7 +1,7 @@
 // FakeBackend: an in-memory api::Backend for the API tests. It keeps a Config, validates every
 // mutation with model::validateConfig before it changes anything (as the real core does), counts
 // the mutations it applied, and returns whatever observed state, readiness, pipeline graphs and
-// launch lines a test sets. Main thread.
+// launch lines and threads a test sets. Main thread.
 #pragma once
 
 #include <map>
@@ -24,6 +24,7 @@ class FakeBackend : public Backend {
   // Pipelines "running", by "input" or "input/output": their DOT text and launch line.
   std::map<std::string, std::string> dot_;
   std::map<std::string, std::string> launch_;
+  std::vector<diag::AttributedThread> threads_;  // what GET /debug/threads shows
   int applied_ = 0;  // mutations that changed the config
 
   const model::Config& config() const override { return config_; }
@@ -42,6 +43,7 @@ class FakeBackend : public Backend {
   std::vector<ReadinessCheck> readiness() const override { return readiness_; }
   std::string pipelineDot(const std::string& input, const std::string& output) const override;
   std::string launchLine(const std::string& input, const std::string& output) const override;
+  std::vector<diag::AttributedThread> threads() const override { return threads_; }
 
  private:
   Result<void> commit(model::Config next);

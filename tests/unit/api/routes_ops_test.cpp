@@ -224,5 +224,50 @@ TEST_F(OpsRoutes, LaunchLinesOfTheInputAndItsOutputs) {
   EXPECT_EQ(get("/api/v1/inputs/nope/launch").status, 404);
 }
 
+TEST_F(OpsRoutes, DebugThreadsListsEveryThreadWithItsOwner) {
+  using diag::OwnerKind;
+  backend_.threads_ = {{{100, "mlsd", 1.5}, {OwnerKind::Runtime, {}}},
+                       {{101, "queue3:src", 0.25}, {OwnerKind::Input, "cam1"}},
+                       {{102, "feed0-flv:src", 0}, {OwnerKind::Output, "cam1/youtube"}},
+                       {{103, "task0", 0}, {OwnerKind::Unknown, {}}}};
+  options_.api_token = "0123456789abcdef";  // a GET of /debug needs no token
+  Response r = get("/debug/threads");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json json(r.body);
+  EXPECT_EQ(json.num("count"), 4);
+  EXPECT_EQ(json.num("by_owner.runtime"), 1);
+  EXPECT_EQ(json.num("by_owner.input cam1"), 1);
+  EXPECT_EQ(json.num("by_owner.output cam1/youtube"), 1);
+  EXPECT_EQ(json.num("by_owner.unknown"), 1);
+  EXPECT_EQ(json.num("threads.1.tid"), 101);
+  EXPECT_EQ(json.str("threads.1.name"), "queue3:src");
+  EXPECT_EQ(json.str("threads.1.owner_kind"), "input");
+  EXPECT_EQ(json.str("threads.1.owner"), "cam1");
+  EXPECT_EQ(json.num("threads.1.cpu_s"), 0.25);
+  EXPECT_EQ(json.str("threads.2.owner"), "cam1/youtube");
+  EXPECT_EQ(json.str("threads.3.owner_kind"), "unknown");
+  ASSERT_NE(json.at("threads.3.owner"), nullptr);
+  EXPECT_TRUE(JSON_NODE_HOLDS_NULL(json.at("threads.3.owner")));
+}
+
+TEST_F(OpsRoutes, SystemShowsThreadsByOwnerFdsAndMemory) {
+  backend_.system_.threads_by_owner = {{"runtime", 4}, {"input cam1", 3}};
+  backend_.system_.fds = {2, 5, 1, 3};
+  backend_.system_.peak_rss_bytes = 40 << 20;
+  backend_.system_.heap_bytes = 3 << 20;
+  Response r = get("/api/v1/system");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json json(r.body);
+  EXPECT_EQ(json.num("threads_by_owner.runtime"), 4);
+  EXPECT_EQ(json.num("threads_by_owner.input cam1"), 3);
+  EXPECT_EQ(json.num("fds.total"), 11);
+  EXPECT_EQ(json.num("fds.sockets"), 2);
+  EXPECT_EQ(json.num("fds.files"), 5);
+  EXPECT_EQ(json.num("fds.pipes"), 1);
+  EXPECT_EQ(json.num("fds.other"), 3);
+  EXPECT_EQ(json.num("peak_rss_bytes"), 40 << 20);
+  EXPECT_EQ(json.num("heap_bytes"), 3 << 20);
+}
+
 }  // namespace
 }  // namespace mls::api::test
