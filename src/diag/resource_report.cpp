@@ -8,6 +8,12 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+// From the sanitizer runtime's public interface (sanitizer/allocator_interface.h, which Debian's
+// GCC 12 does not install).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 #include <cstdarg>
 #include <cstdlib>
 
@@ -94,8 +100,13 @@ Resources readResources() {
   r.cpu_user_s = process.cpu_user_s;
   r.cpu_system_s = process.cpu_system_s;
   r.peak_rss_bytes = parseStatusKb(readText("/proc/self/status"), "VmHWM");
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer replaces malloc, and glibc's mallinfo2() then reports zeros.
+  r.heap_in_use_bytes = __sanitizer_get_current_allocated_bytes();
+#else
   const struct mallinfo2 heap = mallinfo2();
   r.heap_in_use_bytes = heap.uordblks + heap.hblkhd;
+#endif
   r.fds = countFds();
   return r;
 }
