@@ -134,7 +134,10 @@ TEST_F(RelayRtspServe, TestInputReadsBackOverTcpAndUdpWithFramesFlowing) {
     const FlowResult r = m->result();
     EXPECT_TRUE(r.ok) << r.describe();
     EXPECT_GE(r.fps, kKeepUp * kFps) << r.describe();
-    EXPECT_TRUE(r.firstVideoIsKeyframe) << r.describe();
+    // Both clients share one media: the one that joins after the other has started it gets
+    // the stream from where it is (mid-GOP, as from any RTSP server) and decodes from the next
+    // keyframe, which rtph264pay sends with SPS/PPS (config-interval=-1).
+    EXPECT_GE(r.keyframes, 1) << r.describe();
     EXPECT_GT(r.audioPackets, 0) << r.describe();
   }
   EXPECT_EQ(most_clients, 2) << "rtsp_clients while two clients played";
