@@ -27,9 +27,10 @@ namespace mls::model {
 namespace {
 
 // Observed fields the API adds to responses. Accepted and ignored on read, whatever their type.
-constexpr std::array<std::string_view, 13> kObservedFields = {
-    "state", "last_error", "retries", "next_retry_at", "bitrate_bps", "fps",         "bytes",
-    "uptime_s", "media",   "profile", "rtsp_url",      "effective",   "rtsp_clients"};
+constexpr std::array<std::string_view, 14> kObservedFields = {
+    "state",    "last_error", "retries", "next_retry_at", "bitrate_bps",  "fps",      "bytes",
+    "uptime_s", "media",      "profile", "rtsp_url",      "effective",    "rtsp_clients",
+    "recording"};
 
 constexpr std::array<const char*, 7> kTranscodeFields = {
     "video_codec", "resolution",        "framerate",    "bitrate",
