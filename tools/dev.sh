@@ -18,12 +18,13 @@ BUILD_PACKAGES=(
   libgstrtspserver-1.0-dev libsoup-3.0-dev libjson-glib-dev libexpected-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
-  libgtest-dev libgmock-dev graphviz
+  libgtest-dev libgmock-dev graphviz libsystemd-dev
 )
 # What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
-# mls-test-rtsp-server; prometheus: promtool, which checks /metrics). Extend here.
+# mls-test-rtsp-server; prometheus: promtool, which checks /metrics; systemd: systemd-analyze,
+# which checks the unit file). Extend here.
 TEST_PACKAGES=(
-  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus
+  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus systemd
 )
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -18,6 +18,7 @@
 
 #include "api/backend.h"
 #include "app/config.h"
+#include "app/service_notify.h"
 #include "diag/thread_audit.h"
 
 namespace mls::api {
@@ -60,6 +61,7 @@ class Server {
   std::unique_ptr<media::Supervisor> supervisor_;
   std::unique_ptr<Core> core_;
   std::unique_ptr<api::ApiServer> api_;
+  ServiceNotify notify_;
   api::EventSink event_sink_;  // the API's SSE broker, once it exists
   bool shutting_down_ = false;
   int64_t shutdown_started_us_ = 0;
