@@ -145,6 +145,7 @@ int Server::run() {
       });
   supervisor_->setPublisher(rtsp_.get());
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
+  core_->setRtsp(rtsp_.get());
 
   api::ApiOptions api_options;
   api_options.api_token = options_.api_token;
