@@ -44,6 +44,10 @@ class Core : public api::Backend {
   // Threads alive before any pipeline started (diag::applyBaseline()); set once by the Server.
   void setThreadBaseline(diag::Baseline baseline) { thread_baseline_ = std::move(baseline); }
 
+  // The recording catalog the API serves (owned by the Server); nullptr until set.
+  void setRecordings(recordings::RecordingStore* store) { recordings_ = store; }
+  recordings::RecordingStore* recordings() const override { return recordings_; }
+
   // From now on GET /readyz answers 503 (the Server is draining pipelines before it exits).
   void setShuttingDown() { shutting_down_ = true; }
 
@@ -59,6 +63,7 @@ class Core : public api::Backend {
   int64_t started_us_;
   bool shutting_down_ = false;
   diag::Baseline thread_baseline_;
+  recordings::RecordingStore* recordings_ = nullptr;
 };
 
 }  // namespace mls::app
