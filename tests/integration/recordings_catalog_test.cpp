@@ -364,6 +364,34 @@ TEST_F(RecordingsCatalog, GoMlsRoutes) {
   EXPECT_EQ(jsonString(r.json().get(), "error"), "File not found");
 }
 
+long peakRssKiB(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  return -1;
+}
+
+TEST_F(RecordingsCatalog, AGigabyteDownloadKeepsMlsdMemoryFlat) {
+  // A sparse 1 GiB segment: no disk used, and mlsd must stream it, not hold it.
+  const fs::path file = outputDir_ / "recordings" / "cam1" / kFile;
+  writeFile(file, "");
+  fs::resize_file(file, 1ull << 30);
+  startMlsd();
+  const long before = peakRssKiB(mlsd_->process().pid());
+  const std::string command = "curl -s -m 120 -o /dev/null -w '%{http_code} %{size_download}' '" +
+                              mlsd_->url(std::string("/api/v1/recordings/cam1/") + kFile) + "'";
+  gchar* out = nullptr;
+  gint status = 0;
+  ASSERT_TRUE(g_spawn_command_line_sync(command.c_str(), &out, nullptr, &status, nullptr));
+  const std::string result = out ? out : "";
+  g_free(out);
+  const long after = peakRssKiB(mlsd_->process().pid());
+  EXPECT_EQ(result, "200 " + std::to_string(1ull << 30));
+  std::printf("mlsd peak RSS around a 1 GiB download: %ld -> %ld KiB\n", before, after);
+  EXPECT_LT(after - before, 16 * 1024);
+}
+
 class RecordingsRetention : public RecordingsCatalog {};
 
 TEST_F(RecordingsRetention, DeletesSegmentsOlderThanTheMaxAgeButNeverAnOpenOne) {
