@@ -170,10 +170,20 @@ void Catalog::unwatchFolder(const std::string& input) {
   folders_.erase(it);
 }
 
-void Catalog::onRootChanged(GFileMonitor*, GFile*, GFile*, GFileMonitorEvent event,
+void Catalog::onRootChanged(GFileMonitor*, GFile* file, GFile*, GFileMonitorEvent event,
                             gpointer data) noexcept {
   auto* self = static_cast<Catalog*>(data);
   if (event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED) return;
+  if (event == G_FILE_MONITOR_EVENT_DELETED || event == G_FILE_MONITOR_EVENT_MOVED_OUT ||
+      event == G_FILE_MONITOR_EVENT_RENAMED) {
+    // A folder went (or was renamed away): forget its monitor now, so a folder made again
+    // under the same name before the next job is watched afresh (the old watch is dead).
+    const std::string name = baseName(file);
+    if (self->folders_.count(name)) {
+      self->unwatchFolder(name);
+      self->dirty_folders_.insert(name);
+    }
+  }
   self->dirty_root_ = true;  // a folder came or went: the job lists the root
   self->schedule();
 }
@@ -365,29 +375,33 @@ void Catalog::emitGrowing(const Segment& segment) {
   const std::string key = segment.key();
   const int64_t now = g_get_monotonic_time();
   auto last = last_growing_us_.find(key);
-  if (last != last_growing_us_.end() &&
-      now - last->second < int64_t(options_.growing_interval_ms) * 1000) {
+  const int64_t interval = int64_t(options_.growing_interval_ms) * 1000;
+  if (last != last_growing_us_.end() && now - last->second < interval) {
     pending_growing_.insert(key);
-    if (!growing_flush_)
-      growing_flush_ = SourceGuard::timeout(options_.growing_interval_ms, [this] {
-        growing_flush_ = SourceGuard();
-        flushGrowing();
-        return G_SOURCE_REMOVE;
-      });
+    armGrowingFlush(last->second + interval - now);
     return;
   }
   last_growing_us_[key] = now;
-  pending_growing_.erase(key);  // announced now: the pending flush has nothing left to say
+  pending_growing_.erase(key);  // announced now: a pending flush has nothing left to say
   emit(segment, ChangePhase::Growing);
 }
 
+void Catalog::armGrowingFlush(int64_t in_us) {
+  if (growing_flush_) return;
+  growing_flush_ = SourceGuard::timeout(static_cast<guint>(in_us / 1000 + 1), [this] {
+    growing_flush_ = SourceGuard();
+    flushGrowing();
+    return G_SOURCE_REMOVE;
+  });
+}
+
 void Catalog::flushGrowing() {
+  // Announce each pending segment whose interval has passed; the others wait for their turn.
   std::set<std::string> pending = std::move(pending_growing_);
   pending_growing_.clear();
   for (const std::string& key : pending) {
     auto it = segments_.find(key);
     if (it == segments_.end() || it->second.finished()) continue;
-    last_growing_us_.erase(key);
     emitGrowing(it->second);
   }
 }

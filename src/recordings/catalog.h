@@ -109,6 +109,7 @@ class Catalog : public RecordingStore {
   void erase(const std::string& key);
   void emit(const Segment& segment, ChangePhase phase);
   void emitGrowing(const Segment& segment);
+  void armGrowingFlush(int64_t in_us);
   void flushGrowing();
 
   const std::string root_;

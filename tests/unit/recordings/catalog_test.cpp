@@ -163,6 +163,18 @@ TEST_F(CatalogTest, AFolderDeletedByHandTakesItsSegments) {
   ASSERT_TRUE(runUntil([&] { return catalog_->size() == 2; }));
 }
 
+TEST_F(CatalogTest, AFolderMadeAgainAtOnceIsWatchedAgain) {
+  writeFile(root() / "cam1" / kFile, "x");
+  start();
+  ASSERT_EQ(catalog_->size(), 1u);
+  fs::remove_all(root() / "cam1");
+  fs::create_directories(root() / "cam1");  // within the same debounce window
+  ASSERT_TRUE(runUntil([&] { return catalog_->size() == 0 && !catalog_->busy(); }));
+  writeFile(root() / "cam1" / kFile, "again");
+  ASSERT_TRUE(waitFor(kFile, ChangePhase::New));
+  EXPECT_EQ(catalog_->find("cam1", kFile)->size_bytes, 5u);
+}
+
 TEST_F(CatalogTest, FilesMovedInAndOutShowUp) {
   writeFile(dir_.path() / "elsewhere" / kFile, "moved");
   fs::create_directories(root() / "cam1");
