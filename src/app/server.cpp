@@ -13,6 +13,7 @@
 
 #include "api/api_server.h"
 #include "app/core.h"
+#include "app/recordings.h"
 #include "core/log.h"
 #include "diag/resource_report.h"
 #include "diag/task_registry.h"
@@ -67,6 +68,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 Server::~Server() {
   event_sink_ = nullptr;
   api_.reset();
+  recordings_.reset();
   core_.reset();
   supervisor_.reset();
   rtsp_.reset();
@@ -147,6 +149,18 @@ int Server::run() {
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
   core_->setRtsp(rtsp_.get());
 
+  // The recording catalog watches and scans the recordings directory (before the baseline).
+  recordings_ = std::make_unique<Recordings>(options_, [this](const std::string& input) {
+    const model::InputSpec* spec = core_->config().findInput(input);
+    return spec && spec->retention_max_age_s > 0 ? int64_t(spec->retention_max_age_s)
+                                                 : options_.retention_max_age_s;
+  });
+  if (auto started = recordings_->start(); !started) {
+    MLS_ERROR("recordings", "%s", started.error().message.c_str());
+    return 1;
+  }
+  core_->setRecordings(&recordings_->catalog());
+
   api::ApiOptions api_options;
   api_options.api_token = options_.api_token;
   api_options.rtsp_authority = rtsp_address.toString();
@@ -158,6 +172,7 @@ int Server::run() {
   }
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
+  recordings_->connect(event_sink_, api_->recordingNudges());
 
   sigint_ = g_unix_signal_add(SIGINT, &Server::onSignal, this);
   sigterm_ = g_unix_signal_add(SIGTERM, &Server::onSignal, this);
@@ -174,6 +189,7 @@ int Server::run() {
   g_main_loop_run(loop_);
 
   event_sink_ = nullptr;
+  recordings_->stop();  // monitors off, its worker job done: nothing of it left for the audit
   supervisor_.reset();  // joins the reaper: every pipeline has reached NULL
   double took = (g_get_monotonic_time() - shutdown_started_us_) / 1e6;
   MLS_INFO("main", "shutdown complete in %.2f s", took);

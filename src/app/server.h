@@ -37,6 +37,7 @@ class RtspPublisher;
 namespace mls::app {
 
 class Core;
+class Recordings;
 
 class Server {
  public:
@@ -60,6 +61,7 @@ class Server {
   std::unique_ptr<rtsp::RtspPublisher> rtsp_;  // outlives the supervisor, which withdraws from it
   std::unique_ptr<media::Supervisor> supervisor_;
   std::unique_ptr<Core> core_;
+  std::unique_ptr<Recordings> recordings_;  // the catalog, retention and recording events
   std::unique_ptr<api::ApiServer> api_;
   ServiceNotify notify_;
   api::EventSink event_sink_;  // the API's SSE broker, once it exists
