@@ -213,11 +213,23 @@ void Destination::flush() {
         writeSource_ = nullptr;
       }
       if (finishing_ && stats_.state == DestinationState::Live && !unpublishQueued_) {
-        // EOS, and everything before it is written: end the publish cleanly. The server then
-        // closes the connection (readAvailable() sees EOF), or finish()'s deadline does.
+        // EOS, and everything before it is written: end the publish cleanly.
         unpublishQueued_ = true;
         backlog_.pushOwned(session_->unpublishBytes());
         continue;
+      }
+      if (unpublishQueued_ && !shutdownSent_ && stats_.state == DestinationState::Live) {
+        // All written: half-close, so the server reads everything and then closes its side
+        // (readAvailable() sees EOF → stopped). Closing outright could reset the connection if a
+        // reply were still unread. TLS has no half-close here: its close follows the last write.
+        shutdownSent_ = true;
+        if (url_.tls) {
+          closeConnection();
+          setState(DestinationState::Stopped);
+          return;
+        }
+        GSocket* socket = g_socket_connection_get_socket(G_SOCKET_CONNECTION(stream_));
+        g_socket_shutdown(socket, FALSE, TRUE, nullptr);
       }
       return;
     }

@@ -106,6 +106,7 @@ class Destination : public std::enable_shared_from_this<Destination> {
   bool attempted_ = false;
   bool finishing_ = false;      // EOS: unpublish once the backlog is written
   bool unpublishQueued_ = false;
+  bool shutdownSent_ = false;   // the write side is shut after the unpublish
   std::vector<std::pair<const std::uint8_t*, std::size_t>> segments_;  // reused by flush()
 };
 

@@ -83,7 +83,13 @@ bool FlvParser::parse() {
 FlvTagInfo classifyTag(const FlvTag& tag) {
   FlvTagInfo info;
   const auto& d = tag.data;
-  if (tag.type == kFlvVideo && !d.empty()) {
+  if (tag.type == kFlvVideo && !d.empty() && (d[0] & 0x80) != 0) {
+    // Enhanced RTMP (IsExHeader): 3-bit frame type, 4-bit packet type, then a FourCC.
+    // PacketTypeSequenceStart (0) carries the decoder configuration.
+    const std::uint8_t frame_type = (d[0] >> 4) & 0x07;
+    info.sequenceHeader = (d[0] & 0x0f) == 0;
+    info.keyframe = frame_type == 1 && !info.sequenceHeader && (d[0] & 0x0f) != 5;  // 5: metadata
+  } else if (tag.type == kFlvVideo && !d.empty()) {
     const std::uint8_t frame_type = d[0] >> 4;
     const std::uint8_t codec = d[0] & 0x0f;
     // AVC (7) and the HEVC codec id 12 used before Enhanced RTMP carry an AVCPacketType byte.

@@ -158,8 +158,10 @@ gboolean removeDestinationHandler(GstMlsRtmpFanout* self, const gchar* id) noexc
   return dropDestination(self, id);
 }
 
-// "id=url id=url …" or plain URLs (then ids dest0, dest1…). Lock held.
-void setDestinations(GstMlsRtmpFanout* self, const gchar* text) {
+// "id=url id=url …" or plain URLs (then ids dest0, dest1…). Lock held: invalid entries are
+// reported in `warnings`, posted by the caller once the lock is released.
+void setDestinations(GstMlsRtmpFanout* self, const gchar* text,
+                     std::vector<std::string>& warnings) {
   std::vector<std::pair<std::string, RtmpUrl>> wanted;
   std::istringstream in(text ? text : "");
   int index = 0;
@@ -175,9 +177,8 @@ void setDestinations(GstMlsRtmpFanout* self, const gchar* text) {
     std::string error;
     auto parsed = mls::fanout::parseRtmpUrl(url, error);
     if (!validId(id) || !parsed) {
-      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("Invalid destination ignored"),
-                          ("destination %d (%s): %s", index, id.c_str(),
-                           parsed ? "invalid id" : error.c_str()));
+      warnings.push_back("destination " + std::to_string(index) + " (" + id +
+                         "): " + (parsed ? "invalid id" : error));
       continue;
     }
     wanted.emplace_back(id, *parsed);
@@ -331,9 +332,22 @@ gboolean fanoutEvent(GstBaseSink* sink, GstEvent* event) noexcept {
 
 // ---- GObject ------------------------------------------------------------------------------
 
+void setPropertyLocked(GstMlsRtmpFanout* self, guint id, const GValue* value, GParamSpec* pspec,
+                       std::vector<std::string>& warnings);
+
 void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* pspec) noexcept {
   auto* self = GST_MLS_RTMP_FANOUT(object);
+  std::vector<std::string> warnings;
+  setPropertyLocked(self, id, value, pspec, warnings);
+  // Posted without the lock: a bus sync handler may read the element's properties.
+  for (const std::string& w : warnings)
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("Invalid destination ignored"), ("%s", w.c_str()));
+}
+
+void setPropertyLocked(GstMlsRtmpFanout* self, guint id, const GValue* value, GParamSpec* pspec,
+                       std::vector<std::string>& warnings) {
   Private* p = self->priv;
+  GObject* object = G_OBJECT(self);
   std::lock_guard<std::mutex> lock(p->lock);
   switch (id) {
     case PROP_LOCATION: {
@@ -345,15 +359,14 @@ void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* psp
       std::string error;
       auto parsed = mls::fanout::parseRtmpUrl(url, error);
       if (!parsed) {
-        GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("Invalid location ignored"),
-                            ("%s", error.c_str()));
+        warnings.push_back("location: " + error);
         break;
       }
       putDestination(self, kLocationId, *parsed);
       break;
     }
     case PROP_DESTINATIONS:
-      setDestinations(self, g_value_get_string(value));
+      setDestinations(self, g_value_get_string(value), warnings);
       break;
     case PROP_BATCH_WINDOW_MS: p->settings.batchWindowMs = g_value_get_uint(value); break;
     case PROP_MAX_BACKLOG_BYTES: p->settings.maxBacklogBytes = g_value_get_uint64(value); break;

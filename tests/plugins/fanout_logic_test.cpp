@@ -278,6 +278,21 @@ TEST(FlvParser, SplitsTagsAcrossAnyBufferBoundaries) {
   }
 }
 
+TEST(FlvParser, RecognisesEnhancedRtmpKeyframesAndSequenceStarts) {
+  const Bytes hvc1 = {'h', 'v', 'c', '1'};
+  auto tag = [&](std::uint8_t first) {
+    Bytes d = {first};
+    d.insert(d.end(), hvc1.begin(), hvc1.end());
+    d.push_back(0x42);
+    return FlvTag{kFlvVideo, 0, d};
+  };
+  EXPECT_TRUE(classifyTag(tag(0x90)).sequenceHeader);  // ex header, keyframe, SequenceStart
+  EXPECT_FALSE(classifyTag(tag(0x90)).keyframe);
+  EXPECT_TRUE(classifyTag(tag(0x91)).keyframe);   // keyframe, CodedFrames
+  EXPECT_TRUE(classifyTag(tag(0x93)).keyframe);   // keyframe, CodedFramesX
+  EXPECT_FALSE(classifyTag(tag(0xa1)).keyframe);  // inter frame
+}
+
 TEST(FlvParser, AcceptsAStreamWithoutHeaderAndRefusesGarbage) {
   FlvParser parser;
   const Bytes tag = flvTag(kFlvVideo, 1, avcFrame(false));
