@@ -2,16 +2,22 @@
 // destinations with video and audio, a destination added at run time starting on a keyframe, one
 // removed while the others continue, a refused one retrying beside live ones, a rejected stream
 // key ending in failed without a retry loop, a stalled server that holds nobody back) and ffmpeg's
-// RTMP listener (the recorded file decodes). The stream is a live H.264 + AAC test pattern from
-// GStreamer itself, muxed once by flvmux; ffprobe/ffmpeg are the independent verifiers.
+// RTMP listener (the recorded file decodes), and rtmps:// through a TLS terminator in front of
+// nginx (no RTMPS server is packaged: nginx-rtmp has no TLS and ffmpeg cannot listen on rtmps).
+// The stream is a live H.264 + AAC test pattern from GStreamer itself, muxed once by flvmux;
+// ffprobe/ffmpeg are the independent verifiers.
+#include <gio/gio.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "ffprobe.h"
@@ -172,6 +178,144 @@ class FanoutPipeline {
   std::vector<DestinationEvent> events_;          // protected by mutex_
   std::vector<std::string> errors_;               // protected by mutex_
   bool eos_ = false;                              // protected by mutex_
+};
+
+// A TLS terminator on 127.0.0.1 (GIO, on a thread and main context of its own, so it keeps
+// relaying whatever the test's thread waits on): each connection is TLS with a self-signed
+// certificate made by openssl, spliced to a plain TCP connection to `backendPort`. What an RTMPS
+// ingest looks like from the client's side.
+class TlsTerminator {
+ public:
+  explicit TlsTerminator(std::uint16_t backendPort) : backendPort_(backendPort) {
+    const auto dir = testOutputDir();
+    const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+    Process openssl({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                     "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"},
+                    "openssl");
+    const auto made = openssl.wait(30s);
+    if (!made || !made->success()) {
+      ADD_FAILURE() << "openssl: " << openssl.log();
+      return;
+    }
+    GError* error = nullptr;
+    certificate_ = g_tls_certificate_new_from_files(cert.c_str(), key.c_str(), &error);
+    if (!certificate_) {
+      ADD_FAILURE() << error->message;
+      g_error_free(error);
+      return;
+    }
+    context_ = g_main_context_new();
+    loop_ = g_main_loop_new(context_, FALSE);
+    std::mutex started_mutex;
+    std::condition_variable started_cv;
+    bool started = false;
+    thread_ = std::thread([&] {
+      g_main_context_push_thread_default(context_);
+      listen();
+      {
+        std::lock_guard<std::mutex> lock(started_mutex);
+        started = true;
+      }
+      started_cv.notify_all();
+      g_main_loop_run(loop_);
+      if (service_) {
+        g_socket_service_stop(service_);
+        g_socket_listener_close(G_SOCKET_LISTENER(service_));
+        g_clear_object(&service_);
+      }
+      g_cancellable_cancel(cancellable_);
+      while (pending_ > 0) g_main_context_iteration(context_, TRUE);
+      g_main_context_pop_thread_default(context_);
+    });
+    std::unique_lock<std::mutex> lock(started_mutex);
+    started_cv.wait(lock, [&] { return started; });
+  }
+  ~TlsTerminator() {
+    if (thread_.joinable()) {
+      g_main_context_invoke(
+          context_, [](gpointer loop) -> gboolean {
+            g_main_loop_quit(static_cast<GMainLoop*>(loop));
+            return G_SOURCE_REMOVE;
+          },
+          loop_);
+      thread_.join();
+      g_main_loop_unref(loop_);
+      g_main_context_unref(context_);
+    }
+    g_object_unref(cancellable_);
+    g_clear_object(&certificate_);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  // On the terminator's thread.
+  void listen() {
+    GError* error = nullptr;
+    service_ = g_socket_service_new();
+    GInetAddress* loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    GSocketAddress* address = g_inet_socket_address_new(loopback, 0);
+    GSocketAddress* effective = nullptr;
+    const bool ok = g_socket_listener_add_address(G_SOCKET_LISTENER(service_), address,
+                                                  G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                                  nullptr, &effective, &error);
+    g_object_unref(address);
+    g_object_unref(loopback);
+    if (!ok) {
+      std::printf("tls terminator: %s\n", error->message);
+      g_error_free(error);
+      return;
+    }
+    port_ = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
+    g_object_unref(effective);
+    g_signal_connect(service_, "incoming", G_CALLBACK(onIncoming), this);
+    g_socket_service_start(service_);
+  }
+  static gboolean onIncoming(GSocketService*, GSocketConnection* connection, GObject*,
+                             gpointer data) {
+    auto* self = static_cast<TlsTerminator*>(data);
+    GError* error = nullptr;
+    GIOStream* tls = g_tls_server_connection_new(G_IO_STREAM(connection), self->certificate_,
+                                                 &error);
+    GSocketClient* client = g_socket_client_new();
+    GSocketConnection* backend = tls ? g_socket_client_connect_to_host(
+                                           client, "127.0.0.1", self->backendPort_, nullptr, &error)
+                                     : nullptr;
+    g_object_unref(client);
+    if (!backend) {
+      std::printf("tls terminator: %s\n", error ? error->message : "?");
+      g_clear_error(&error);
+      g_clear_object(&tls);
+      return TRUE;
+    }
+    ++self->pending_;
+    g_io_stream_splice_async(tls, G_IO_STREAM(backend),
+                             static_cast<GIOStreamSpliceFlags>(G_IO_STREAM_SPLICE_CLOSE_STREAM1 |
+                                                               G_IO_STREAM_SPLICE_CLOSE_STREAM2),
+                             G_PRIORITY_DEFAULT, self->cancellable_, onSpliced, self);
+    g_object_unref(tls);
+    g_object_unref(backend);
+    return TRUE;
+  }
+  static void onSpliced(GObject*, GAsyncResult* result, gpointer data) {
+    auto* self = static_cast<TlsTerminator*>(data);
+    GError* error = nullptr;
+    if (!g_io_stream_splice_finish(result, &error)) {
+      std::printf("tls terminator: connection ended: %s\n", error->message);
+      g_error_free(error);
+    }
+    --self->pending_;
+  }
+
+  std::uint16_t backendPort_;
+  std::atomic<std::uint16_t> port_{0};
+  GTlsCertificate* certificate_ = nullptr;
+  GMainContext* context_ = nullptr;
+  GMainLoop* loop_ = nullptr;
+  std::thread thread_;
+  // The terminator's thread only:
+  GSocketService* service_ = nullptr;
+  GCancellable* cancellable_ = g_cancellable_new();
+  int pending_ = 0;
 };
 
 std::string joinErrors(const std::vector<std::string>& errors) {
@@ -390,6 +534,26 @@ TEST_F(FanoutInterop, FfmpegListenerRecordsAFileThatDecodes) {
   EXPECT_GE(f.fps, 25) << f.describe();
   EXPECT_TRUE(f.firstVideoIsKeyframe) << f.describe();
   EXPECT_TRUE(relay.errors().empty()) << joinErrors(relay.errors());
+}
+
+TEST_F(FanoutInterop, RtmpsPublishesThroughTlsAndValidatesCertificatesByDefault) {
+  NginxRtmp nginx;
+  ASSERT_TRUE(nginx.start());
+  TlsTerminator tls(nginx.port());
+  ASSERT_NE(tls.port(), 0);
+  const std::string base = "rtmps://127.0.0.1:" + std::to_string(tls.port()) + "/live/";
+  // tls-validate=false accepts the self-signed certificate; the default refuses it.
+  FanoutPipeline trusting("tls-validate=false location=" + base + "secure");
+  FanoutPipeline validating("reconnect-min-ms=200 location=" + base + "checked");
+  ASSERT_TRUE(trusting.play());
+  ASSERT_TRUE(validating.play());
+  ASSERT_TRUE(trusting.waitState("location", "live", 20s));
+  expectPlays(nginx.rtmpUrl("live", "secure"));
+  ASSERT_TRUE(validating.waitState("location", "retrying", 20s));
+  const std::string error = validating.last("location").error;
+  EXPECT_NE(error.find("certificate"), std::string::npos) << error;
+  EXPECT_NE(validating.state("location"), "live");
+  EXPECT_TRUE(trusting.errors().empty()) << joinErrors(trusting.errors());
 }
 
 }  // namespace
