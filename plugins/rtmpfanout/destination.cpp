@@ -55,6 +55,9 @@ Destination::Destination(std::string id, RtmpUrl url, const FanoutSettings& sett
   stats_.id = std::move(id);
   stats_.url = url_.masked();
   client_ = g_socket_client_new();
+  // An RTMP URL names its server: no system proxy lookup (libproxy would run on a thread pool for
+  // every attempt).
+  g_socket_client_set_enable_proxy(client_, FALSE);
   if (url_.tls) {
     g_socket_client_set_tls(client_, TRUE);
     if (!settings_.tlsValidate)
