@@ -27,18 +27,19 @@ class FanoutElement : public ::testing::Test {
   void SetUp() override {
     element_ = gst_element_factory_make("mlsrtmpfanout", nullptr);
     ASSERT_NE(element_, nullptr);
+    gst_object_ref_sink(element_);  // the test owns one reference, the harness its own
     bus_ = gst_bus_new();
     gst_element_set_bus(element_, bus_);
   }
   void TearDown() override {
     if (harness_) gst_harness_teardown(harness_);
-    else if (element_) gst_object_unref(element_);
+    // Queued messages hold the element, which holds the bus: flush them to break the cycle.
+    if (bus_) gst_bus_set_flushing(bus_, TRUE);
+    if (element_) gst_object_unref(element_);
     if (bus_) gst_object_unref(bus_);
   }
   void startHarness() {
-    gst_object_ref(element_);  // the harness takes its own reference
     harness_ = gst_harness_new_with_element(element_, "sink", nullptr);
-    gst_object_unref(element_);
     gst_harness_set_src_caps_str(harness_, "video/x-flv");
   }
   bool add(const char* id, const std::string& url) {

@@ -354,8 +354,9 @@ class FanoutInterop : public LoopTest {
 TEST_F(FanoutInterop, ThreeDestinationsEachPlayWithVideoAndAudio) {
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.start());
-  FanoutPipeline relay("destinations=\"a=" + nginx.rtmpUrl("live", "a") + " b=" +
-                       nginx.rtmpUrl("live", "b") + " c=" + nginx.rtmpUrl("live", "c") + "\"");
+  FanoutPipeline relay("eos-timeout-ms=10000 destinations=\"a=" + nginx.rtmpUrl("live", "a") +
+                       " b=" + nginx.rtmpUrl("live", "b") + " c=" + nginx.rtmpUrl("live", "c") +
+                       "\"");
   ASSERT_TRUE(relay.play());
   for (const char* id : {"a", "b", "c"}) ASSERT_TRUE(relay.waitState(id, "live", 15s)) << id;
   for (const char* key : {"a", "b", "c"}) expectPlays(nginx.rtmpUrl("live", key));
@@ -365,6 +366,21 @@ TEST_F(FanoutInterop, ThreeDestinationsEachPlayWithVideoAndAudio) {
   expectFlowing(c.result(), "c");
   EXPECT_GT(relay.statsField("b", "bytes"), 0u);
   EXPECT_EQ(relay.statsField("b", "dropped"), 0u);
+
+  // EOS: each destination unpublishes and half-closes, nginx closes: well before the deadline.
+  const auto eos_sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(relay.sendEos());
+  ASSERT_TRUE(runUntil([&] { return relay.sawEos(); }, 15s));
+  EXPECT_LT(std::chrono::steady_clock::now() - eos_sent, 2s) << "eos-timeout-ms is 10 s here";
+  for (const char* id : {"a", "b", "c"}) EXPECT_EQ(relay.state(id), "stopped") << id;
+  EXPECT_TRUE(runUntil(
+      [&] {
+        for (const auto& stream : nginx.streams())
+          if (stream.publishing) return false;
+        return true;
+      },
+      10s))
+      << "nginx still sees a publisher";
   EXPECT_TRUE(relay.errors().empty()) << joinErrors(relay.errors());
 }
 
@@ -422,8 +438,10 @@ TEST_F(FanoutInterop, ARefusedDestinationRetriesWithoutDisturbingTheOthers) {
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.start());
   const std::uint16_t closed = freeTcpPort();
-  FanoutPipeline relay("reconnect-min-ms=100 reconnect-max-ms=400 destinations=\"ok=" +
-                       nginx.rtmpUrl("live", "ok") + " refused=rtmp://127.0.0.1:" +
+  // batch-window-ms=0: written on every buffer instead of once per window.
+  FanoutPipeline relay("batch-window-ms=0 reconnect-min-ms=100 reconnect-max-ms=400 "
+                       "destinations=\"ok=" + nginx.rtmpUrl("live", "ok") +
+                       " refused=rtmp://127.0.0.1:" +
                        std::to_string(closed) + "/live/x\"");
   ASSERT_TRUE(relay.play());
   ASSERT_TRUE(relay.waitState("ok", "live", 15s));
