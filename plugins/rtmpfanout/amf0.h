@@ -20,7 +20,17 @@ namespace mls::fanout {
 
 class Amf0Value {
  public:
-  enum class Type { Number, Boolean, String, Object, Null, Undefined, EcmaArray, StrictArray, Date };
+  enum class Type {
+    Number,
+    Boolean,
+    String,
+    Object,
+    Null,
+    Undefined,
+    EcmaArray,
+    StrictArray,
+    Date
+  };
   using Property = std::pair<std::string, Amf0Value>;
 
   Amf0Value() : type_(Type::Null) {}

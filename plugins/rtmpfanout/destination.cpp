@@ -34,12 +34,18 @@ void onClientEvent(GSocketClient*, GSocketClientEvent event, GSocketConnectable*
 
 const char* stateName(DestinationState state) {
   switch (state) {
-    case DestinationState::Idle: return "idle";
-    case DestinationState::Connecting: return "connecting";
-    case DestinationState::Live: return "live";
-    case DestinationState::Retrying: return "retrying";
-    case DestinationState::Failed: return "failed";
-    case DestinationState::Stopped: return "stopped";
+    case DestinationState::Idle:
+      return "idle";
+    case DestinationState::Connecting:
+      return "connecting";
+    case DestinationState::Live:
+      return "live";
+    case DestinationState::Retrying:
+      return "retrying";
+    case DestinationState::Failed:
+      return "failed";
+    case DestinationState::Stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -165,8 +171,10 @@ void Destination::readAvailable() {
         closeConnection();
         setState(DestinationState::Stopped);
       } else if (session_->publishPending()) {
-        failure("the server closed the connection in answer to publish (stream key or app "
-                "rejected)", true);
+        failure(
+            "the server closed the connection in answer to publish (stream key or app "
+            "rejected)",
+            true);
       } else {
         failure("the server closed the connection", false);
       }

@@ -49,8 +49,8 @@ void FanoutEngine::invoke(std::function<void()> work) {
 void FanoutEngine::run() {
   pthread_setname_np(pthread_self(), "mlsfanout");
   g_main_context_push_thread_default(context_);
-  GSource* timer = g_timeout_source_new(settings_.batchWindowMs > 0 ? settings_.batchWindowMs
-                                                                    : kHousekeepingMs);
+  GSource* timer =
+      g_timeout_source_new(settings_.batchWindowMs > 0 ? settings_.batchWindowMs : kHousekeepingMs);
   g_source_set_callback(timer, onTick, this, nullptr);
   g_source_attach(timer, context_);
   g_main_loop_run(loop_);
@@ -172,8 +172,8 @@ bool FanoutEngine::finish(std::uint32_t timeoutMs) {
     }
   });
   std::unique_lock<std::mutex> lock(mutex_);
-  const bool in_time = finished_.wait_for(lock, std::chrono::milliseconds(timeoutMs),
-                                          [this] { return allDone_; });
+  const bool in_time =
+      finished_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this] { return allDone_; });
   if (!in_time) {
     lock.unlock();
     invoke([this] {

@@ -74,11 +74,11 @@ class FanoutEngine {
   Destination::Clock::time_point lastRefresh_{};
 
   mutable std::mutex mutex_;
-  std::vector<PacketPtr> incoming_;              // protected by mutex_
-  bool wakeScheduled_ = false;                   // protected by mutex_ (batch-window-ms = 0)
+  std::vector<PacketPtr> incoming_;                    // protected by mutex_
+  bool wakeScheduled_ = false;                         // protected by mutex_ (batch-window-ms = 0)
   std::map<std::string, DestinationStats> published_;  // protected by mutex_: for stats()
-  std::condition_variable finished_;             // with mutex_: every destination done
-  bool allDone_ = false;                         // protected by mutex_
+  std::condition_variable finished_;                   // with mutex_: every destination done
+  bool allDone_ = false;                               // protected by mutex_
 };
 
 }  // namespace mls::fanout

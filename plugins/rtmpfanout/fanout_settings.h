@@ -30,13 +30,13 @@ struct DestinationStats {
   std::string id;
   std::string url;  // masked: no stream key
   DestinationState state = DestinationState::Idle;
-  std::string error;  // the last error ("" if none yet)
-  std::uint64_t bytes = 0;           // bytes written to the socket (all connections)
-  std::uint64_t messages = 0;        // media packets queued for sending
-  std::uint64_t dropped = 0;         // media packets dropped by the backlog rule
-  std::uint64_t dropEpisodes = 0;    // times the backlog overflowed
-  std::uint32_t reconnects = 0;      // connection attempts after the first
-  std::uint64_t backlogBytes = 0;    // bytes queued right now
+  std::string error;               // the last error ("" if none yet)
+  std::uint64_t bytes = 0;         // bytes written to the socket (all connections)
+  std::uint64_t messages = 0;      // media packets queued for sending
+  std::uint64_t dropped = 0;       // media packets dropped by the backlog rule
+  std::uint64_t dropEpisodes = 0;  // times the backlog overflowed
+  std::uint32_t reconnects = 0;    // connection attempts after the first
+  std::uint64_t backlogBytes = 0;  // bytes queued right now
 };
 
 }  // namespace mls::fanout

@@ -72,8 +72,8 @@ bool FlvParser::parse() {
     if (avail < total) return true;
     FlvTag tag;
     tag.type = type;
-    tag.timestamp = static_cast<std::uint32_t>(p[7]) << 24 | static_cast<std::uint32_t>(p[4]) << 16 |
-                    p[5] << 8 | p[6];
+    tag.timestamp = static_cast<std::uint32_t>(p[7]) << 24 |
+                    static_cast<std::uint32_t>(p[4]) << 16 | p[5] << 8 | p[6];
     tag.data.assign(p + kTagHeader, p + kTagHeader + data_size);
     ready_.push_back(std::move(tag));
     pos_ += total;
@@ -102,8 +102,8 @@ FlvTagInfo classifyTag(const FlvTag& tag) {
   } else if (tag.type == kFlvScript) {
     static const std::uint8_t kOnMetaData[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e',
                                                't',  'a',  'D',  'a', 't', 'a'};
-    info.metadata =
-        d.size() >= sizeof kOnMetaData && std::memcmp(d.data(), kOnMetaData, sizeof kOnMetaData) == 0;
+    info.metadata = d.size() >= sizeof kOnMetaData &&
+                    std::memcmp(d.data(), kOnMetaData, sizeof kOnMetaData) == 0;
   }
   return info;
 }

@@ -53,9 +53,9 @@ class FlvParser {
 // What a tag is, from its first bytes (FLV spec E.4.2 / E.4.3, and the Enhanced RTMP video
 // header for HEVC/AV1/VP9 by FourCC).
 struct FlvTagInfo {
-  bool keyframe = false;         // video: frame type 1 (and not a sequence header)
-  bool sequenceHeader = false;   // AVC/HEVC decoder config, or AAC AudioSpecificConfig
-  bool metadata = false;         // script tag whose first value is the string "onMetaData"
+  bool keyframe = false;        // video: frame type 1 (and not a sequence header)
+  bool sequenceHeader = false;  // AVC/HEVC decoder config, or AAC AudioSpecificConfig
+  bool metadata = false;        // script tag whose first value is the string "onMetaData"
 };
 FlvTagInfo classifyTag(const FlvTag& tag);
 

@@ -19,10 +19,17 @@ bool samePayload(const PacketPtr& a, const PacketPtr& b) {
 bool GopCache::push(const PacketPtr& packet) {
   PacketPtr* slot = nullptr;
   switch (packet->header) {
-    case HeaderSlot::Metadata: slot = &metadata_; break;
-    case HeaderSlot::VideoConfig: slot = &videoConfig_; break;
-    case HeaderSlot::AudioConfig: slot = &audioConfig_; break;
-    case HeaderSlot::None: break;
+    case HeaderSlot::Metadata:
+      slot = &metadata_;
+      break;
+    case HeaderSlot::VideoConfig:
+      slot = &videoConfig_;
+      break;
+    case HeaderSlot::AudioConfig:
+      slot = &audioConfig_;
+      break;
+    case HeaderSlot::None:
+      break;
   }
   if (slot) {
     if (samePayload(*slot, packet)) return false;

@@ -34,10 +34,10 @@ struct Configured {
 
 struct Private {
   std::mutex lock;
-  FanoutSettings settings;                 // protected by lock
+  FanoutSettings settings;                    // protected by lock
   guint eosTimeoutMs = kDefaultEosTimeoutMs;  // protected by lock
-  std::vector<Configured> destinations;    // protected by lock: the configured set, in order
-  std::unique_ptr<FanoutEngine> engine;    // protected by lock; exists from start() to stop()
+  std::vector<Configured> destinations;       // protected by lock: the configured set, in order
+  std::unique_ptr<FanoutEngine> engine;       // protected by lock; exists from start() to stop()
 
   // Streaming thread only.
   mls::fanout::FlvParser parser;
@@ -72,31 +72,27 @@ struct _GstMlsRtmpFanout {
 };
 
 G_DEFINE_TYPE(GstMlsRtmpFanout, gst_mls_rtmp_fanout, GST_TYPE_BASE_SINK)
-GST_ELEMENT_REGISTER_DEFINE(mlsrtmpfanout, "mlsrtmpfanout", GST_RANK_NONE,
-                            GST_TYPE_MLS_RTMP_FANOUT)
+GST_ELEMENT_REGISTER_DEFINE(mlsrtmpfanout, "mlsrtmpfanout", GST_RANK_NONE, GST_TYPE_MLS_RTMP_FANOUT)
 
 namespace {
 
 GstStructure* statsStructure(const DestinationStats& s) {
-  return gst_structure_new("mls-rtmp-fanout-destination",
-                           "id", G_TYPE_STRING, s.id.c_str(),
-                           "url", G_TYPE_STRING, s.url.c_str(),
-                           "state", G_TYPE_STRING, mls::fanout::stateName(s.state),
-                           "error", G_TYPE_STRING, s.error.c_str(),
-                           "bytes", G_TYPE_UINT64, static_cast<guint64>(s.bytes),
-                           "messages", G_TYPE_UINT64, static_cast<guint64>(s.messages),
-                           "dropped", G_TYPE_UINT64, static_cast<guint64>(s.dropped),
-                           "drop-episodes", G_TYPE_UINT64, static_cast<guint64>(s.dropEpisodes),
-                           "reconnects", G_TYPE_UINT, static_cast<guint>(s.reconnects),
-                           "backlog-bytes", G_TYPE_UINT64, static_cast<guint64>(s.backlogBytes),
-                           nullptr);
+  return gst_structure_new("mls-rtmp-fanout-destination", "id", G_TYPE_STRING, s.id.c_str(), "url",
+                           G_TYPE_STRING, s.url.c_str(), "state", G_TYPE_STRING,
+                           mls::fanout::stateName(s.state), "error", G_TYPE_STRING, s.error.c_str(),
+                           "bytes", G_TYPE_UINT64, static_cast<guint64>(s.bytes), "messages",
+                           G_TYPE_UINT64, static_cast<guint64>(s.messages), "dropped",
+                           G_TYPE_UINT64, static_cast<guint64>(s.dropped), "drop-episodes",
+                           G_TYPE_UINT64, static_cast<guint64>(s.dropEpisodes), "reconnects",
+                           G_TYPE_UINT, static_cast<guint>(s.reconnects), "backlog-bytes",
+                           G_TYPE_UINT64, static_cast<guint64>(s.backlogBytes), nullptr);
 }
 
 // Loop thread: a destination changed state.
 void report(GstMlsRtmpFanout* self, const DestinationStats& s) {
   GST_INFO_OBJECT(self, "destination %s (%s): %s%s%s", s.id.c_str(), s.url.c_str(),
-                  mls::fanout::stateName(s.state), s.error.empty() ? "" : ", last error: ",
-                  s.error.c_str());
+                  mls::fanout::stateName(s.state),
+                  s.error.empty() ? "" : ", last error: ", s.error.c_str());
   gst_element_post_message(GST_ELEMENT(self),
                            gst_message_new_element(GST_OBJECT(self), statsStructure(s)));
 }
@@ -341,7 +337,8 @@ void setProperty(GObject* object, guint id, const GValue* value, GParamSpec* psp
   setPropertyLocked(self, id, value, pspec, warnings);
   // Posted without the lock: a bus sync handler may read the element's properties.
   for (const std::string& w : warnings)
-    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("Invalid destination ignored"), ("%s", w.c_str()));
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("Invalid destination ignored"),
+                        ("%s", w.c_str()));
 }
 
 void setPropertyLocked(GstMlsRtmpFanout* self, guint id, const GValue* value, GParamSpec* pspec,
@@ -368,17 +365,39 @@ void setPropertyLocked(GstMlsRtmpFanout* self, guint id, const GValue* value, GP
     case PROP_DESTINATIONS:
       setDestinations(self, g_value_get_string(value), warnings);
       break;
-    case PROP_BATCH_WINDOW_MS: p->settings.batchWindowMs = g_value_get_uint(value); break;
-    case PROP_MAX_BACKLOG_BYTES: p->settings.maxBacklogBytes = g_value_get_uint64(value); break;
-    case PROP_CHUNK_SIZE: p->settings.chunkSize = g_value_get_uint(value); break;
-    case PROP_GOP_CACHE: p->settings.gopCache = g_value_get_boolean(value); break;
-    case PROP_MAX_GOP_BYTES: p->settings.maxGopBytes = g_value_get_uint64(value); break;
-    case PROP_RECONNECT_MIN_MS: p->settings.reconnectMinMs = g_value_get_uint(value); break;
-    case PROP_RECONNECT_MAX_MS: p->settings.reconnectMaxMs = g_value_get_uint(value); break;
-    case PROP_TIMEOUT_MS: p->settings.timeoutMs = g_value_get_uint(value); break;
-    case PROP_EOS_TIMEOUT_MS: p->eosTimeoutMs = g_value_get_uint(value); break;
-    case PROP_TLS_VALIDATE: p->settings.tlsValidate = g_value_get_boolean(value); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
+    case PROP_BATCH_WINDOW_MS:
+      p->settings.batchWindowMs = g_value_get_uint(value);
+      break;
+    case PROP_MAX_BACKLOG_BYTES:
+      p->settings.maxBacklogBytes = g_value_get_uint64(value);
+      break;
+    case PROP_CHUNK_SIZE:
+      p->settings.chunkSize = g_value_get_uint(value);
+      break;
+    case PROP_GOP_CACHE:
+      p->settings.gopCache = g_value_get_boolean(value);
+      break;
+    case PROP_MAX_GOP_BYTES:
+      p->settings.maxGopBytes = g_value_get_uint64(value);
+      break;
+    case PROP_RECONNECT_MIN_MS:
+      p->settings.reconnectMinMs = g_value_get_uint(value);
+      break;
+    case PROP_RECONNECT_MAX_MS:
+      p->settings.reconnectMaxMs = g_value_get_uint(value);
+      break;
+    case PROP_TIMEOUT_MS:
+      p->settings.timeoutMs = g_value_get_uint(value);
+      break;
+    case PROP_EOS_TIMEOUT_MS:
+      p->eosTimeoutMs = g_value_get_uint(value);
+      break;
+    case PROP_TLS_VALIDATE:
+      p->settings.tlsValidate = g_value_get_boolean(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
   }
 }
 
@@ -398,18 +417,42 @@ void getProperty(GObject* object, guint id, GValue* value, GParamSpec* pspec) no
       g_value_set_string(value, found ? found->url.masked().c_str() : nullptr);
       break;
     }
-    case PROP_DESTINATIONS: g_value_set_string(value, getDestinations(self).c_str()); break;
-    case PROP_BATCH_WINDOW_MS: g_value_set_uint(value, p->settings.batchWindowMs); break;
-    case PROP_MAX_BACKLOG_BYTES: g_value_set_uint64(value, p->settings.maxBacklogBytes); break;
-    case PROP_CHUNK_SIZE: g_value_set_uint(value, p->settings.chunkSize); break;
-    case PROP_GOP_CACHE: g_value_set_boolean(value, p->settings.gopCache); break;
-    case PROP_MAX_GOP_BYTES: g_value_set_uint64(value, p->settings.maxGopBytes); break;
-    case PROP_RECONNECT_MIN_MS: g_value_set_uint(value, p->settings.reconnectMinMs); break;
-    case PROP_RECONNECT_MAX_MS: g_value_set_uint(value, p->settings.reconnectMaxMs); break;
-    case PROP_TIMEOUT_MS: g_value_set_uint(value, p->settings.timeoutMs); break;
-    case PROP_EOS_TIMEOUT_MS: g_value_set_uint(value, p->eosTimeoutMs); break;
-    case PROP_TLS_VALIDATE: g_value_set_boolean(value, p->settings.tlsValidate); break;
-    default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec); break;
+    case PROP_DESTINATIONS:
+      g_value_set_string(value, getDestinations(self).c_str());
+      break;
+    case PROP_BATCH_WINDOW_MS:
+      g_value_set_uint(value, p->settings.batchWindowMs);
+      break;
+    case PROP_MAX_BACKLOG_BYTES:
+      g_value_set_uint64(value, p->settings.maxBacklogBytes);
+      break;
+    case PROP_CHUNK_SIZE:
+      g_value_set_uint(value, p->settings.chunkSize);
+      break;
+    case PROP_GOP_CACHE:
+      g_value_set_boolean(value, p->settings.gopCache);
+      break;
+    case PROP_MAX_GOP_BYTES:
+      g_value_set_uint64(value, p->settings.maxGopBytes);
+      break;
+    case PROP_RECONNECT_MIN_MS:
+      g_value_set_uint(value, p->settings.reconnectMinMs);
+      break;
+    case PROP_RECONNECT_MAX_MS:
+      g_value_set_uint(value, p->settings.reconnectMaxMs);
+      break;
+    case PROP_TIMEOUT_MS:
+      g_value_set_uint(value, p->settings.timeoutMs);
+      break;
+    case PROP_EOS_TIMEOUT_MS:
+      g_value_set_uint(value, p->eosTimeoutMs);
+      break;
+    case PROP_TLS_VALIDATE:
+      g_value_set_boolean(value, p->settings.tlsValidate);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
   }
 }
 
@@ -429,8 +472,7 @@ static void gst_mls_rtmp_fanout_init(GstMlsRtmpFanout* self) {
 }
 
 static void gst_mls_rtmp_fanout_class_init(GstMlsRtmpFanoutClass* klass) {
-  GST_DEBUG_CATEGORY_INIT(mls_rtmp_fanout_debug, "mlsrtmpfanout", 0,
-                          "mls RTMP fan-out sink");
+  GST_DEBUG_CATEGORY_INIT(mls_rtmp_fanout_debug, "mlsrtmpfanout", 0, "mls RTMP fan-out sink");
   auto* gobject_class = G_OBJECT_CLASS(klass);
   auto* element_class = GST_ELEMENT_CLASS(klass);
   auto* sink_class = GST_BASE_SINK_CLASS(klass);
@@ -442,58 +484,70 @@ static void gst_mls_rtmp_fanout_class_init(GstMlsRtmpFanoutClass* klass) {
   constexpr auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   constexpr auto rw_ready = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY);
   constexpr auto rw_playing = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property(gobject_class, PROP_LOCATION,
+  g_object_class_install_property(
+      gobject_class, PROP_LOCATION,
       g_param_spec_string("location", "Location",
                           "One destination, rtmp[s]://host[:port]/app/streamkey (id \"location\"); "
                           "reads back with the stream key masked",
                           nullptr, rw_playing));
-  g_object_class_install_property(gobject_class, PROP_DESTINATIONS,
+  g_object_class_install_property(
+      gobject_class, PROP_DESTINATIONS,
       g_param_spec_string("destinations", "Destinations",
                           "Every destination, space separated, each \"id=url\" or a bare URL "
                           "(id destN); setting it replaces the set, unchanged entries keep "
                           "their connection; reads back with stream keys masked",
                           nullptr, rw_playing));
-  g_object_class_install_property(gobject_class, PROP_BATCH_WINDOW_MS,
+  g_object_class_install_property(
+      gobject_class, PROP_BATCH_WINDOW_MS,
       g_param_spec_uint("batch-window-ms", "Batch window",
-                        "Write to each destination once per this many ms (0: on every buffer)",
-                        0, 1000, d.batchWindowMs, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_MAX_BACKLOG_BYTES,
+                        "Write to each destination once per this many ms (0: on every buffer)", 0,
+                        1000, d.batchWindowMs, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_BACKLOG_BYTES,
       g_param_spec_uint64("max-backlog-bytes", "Max backlog bytes",
                           "Unsent bytes per destination before it drops to the next keyframe",
                           64 * 1024, G_MAXUINT32, d.maxBacklogBytes, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_CHUNK_SIZE,
+  g_object_class_install_property(
+      gobject_class, PROP_CHUNK_SIZE,
       g_param_spec_uint("chunk-size", "Chunk size", "Outgoing RTMP chunk size", 128, 65536,
                         d.chunkSize, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_GOP_CACHE,
+  g_object_class_install_property(
+      gobject_class, PROP_GOP_CACHE,
       g_param_spec_boolean("gop-cache", "GOP cache",
                            "Send the current GOP to a (re)joining destination (else it starts "
                            "at the next keyframe)",
                            d.gopCache, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_MAX_GOP_BYTES,
-      g_param_spec_uint64("max-gop-bytes", "Max GOP bytes",
-                          "A GOP larger than this is not cached", 0, G_MAXUINT32, d.maxGopBytes,
-                          rw_ready));
-  g_object_class_install_property(gobject_class, PROP_RECONNECT_MIN_MS,
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_GOP_BYTES,
+      g_param_spec_uint64("max-gop-bytes", "Max GOP bytes", "A GOP larger than this is not cached",
+                          0, G_MAXUINT32, d.maxGopBytes, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_RECONNECT_MIN_MS,
       g_param_spec_uint("reconnect-min-ms", "Reconnect min",
                         "First reconnect delay (doubles per failed attempt)", 10, 600000,
                         d.reconnectMinMs, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_RECONNECT_MAX_MS,
-      g_param_spec_uint("reconnect-max-ms", "Reconnect max", "Longest reconnect delay", 10,
-                        3600000, d.reconnectMaxMs, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_TIMEOUT_MS,
+  g_object_class_install_property(
+      gobject_class, PROP_RECONNECT_MAX_MS,
+      g_param_spec_uint("reconnect-max-ms", "Reconnect max", "Longest reconnect delay", 10, 3600000,
+                        d.reconnectMaxMs, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_TIMEOUT_MS,
       g_param_spec_uint("timeout-ms", "Timeout",
                         "Connect-to-publish deadline, and how long a peer may read nothing "
                         "while bytes wait, before the connection is retried",
                         100, 600000, d.timeoutMs, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_EOS_TIMEOUT_MS,
+  g_object_class_install_property(
+      gobject_class, PROP_EOS_TIMEOUT_MS,
       g_param_spec_uint("eos-timeout-ms", "EOS timeout",
                         "On EOS, how long to wait for every destination to write its backlog "
                         "and unpublish",
                         0, 600000, kDefaultEosTimeoutMs, rw_playing));
-  g_object_class_install_property(gobject_class, PROP_TLS_VALIDATE,
-      g_param_spec_boolean("tls-validate", "TLS validate",
-                           "Validate rtmps:// server certificates", d.tlsValidate, rw_ready));
-  g_object_class_install_property(gobject_class, PROP_STATS,
+  g_object_class_install_property(
+      gobject_class, PROP_TLS_VALIDATE,
+      g_param_spec_boolean("tls-validate", "TLS validate", "Validate rtmps:// server certificates",
+                           d.tlsValidate, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "mls-rtmp-fanout-stats: destinations, an array of "
                          "mls-rtmp-fanout-destination structures (refreshed every second and on "

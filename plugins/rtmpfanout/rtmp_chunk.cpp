@@ -142,8 +142,8 @@ bool ChunkReader::parseChunk(bool& progress) {
   if (avail < h + kHeaderSize[fmt]) return true;
   StreamState& s = streams_[csid];
   if (fmt != 0 && !s.started) {
-    error_ = "chunk of type " + std::to_string(fmt) + " on a new chunk stream " +
-             std::to_string(csid);
+    error_ =
+        "chunk of type " + std::to_string(fmt) + " on a new chunk stream " + std::to_string(csid);
     return false;
   }
   // Header fields into locals first: nothing is committed until the whole chunk is here.

@@ -89,8 +89,8 @@ class ChunkReader {
     std::uint32_t length = 0;
     std::uint8_t type = 0;
     std::uint32_t streamId = 0;
-    bool extended = false;  // the last header carried an extended timestamp
-    bool started = false;   // a header has been seen on this chunk stream
+    bool extended = false;              // the last header carried an extended timestamp
+    bool started = false;               // a header has been seen on this chunk stream
     std::vector<std::uint8_t> partial;  // the message being reassembled
   };
   // Parses one chunk from buffer_ at pos_, or returns false if it is not complete yet.

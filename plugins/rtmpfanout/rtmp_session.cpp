@@ -1,9 +1,9 @@
 // RtmpSession: the publisher's protocol state machine (see rtmp_session.h).
 #include "rtmp_session.h"
 
+#include <algorithm>
 #include <cstring>
 #include <random>
-#include <algorithm>
 
 namespace mls::fanout {
 namespace {
@@ -88,8 +88,8 @@ bool RtmpSession::receive(const std::uint8_t* data, std::size_t size,
         .set("type", Amf0Value::string("nonprivate"))
         .set("flashVer", Amf0Value::string("FMLE/3.0 (compatible; mls)"))
         .set("tcUrl", Amf0Value::string(url_.tcUrl));
-    ordered.push_back(command(
-        {Amf0Value::string("connect"), Amf0Value::number(kTxnConnect), props}, 0));
+    ordered.push_back(
+        command({Amf0Value::string("connect"), Amf0Value::number(kTxnConnect), props}, 0));
     if (size == 0) return true;
   }
   bytesReceived_ += size;
@@ -103,7 +103,8 @@ bool RtmpSession::receive(const std::uint8_t* data, std::size_t size,
   }
   if (serverWindow_ > 0 && bytesReceived_ - lastAckSent_ >= serverWindow_) {
     lastAckSent_ = bytesReceived_;
-    urgent.push_back(acknowledgementMessage(static_cast<std::uint32_t>(bytesReceived_), chunkSize_));
+    urgent.push_back(
+        acknowledgementMessage(static_cast<std::uint32_t>(bytesReceived_), chunkSize_));
   }
   return true;
 }
@@ -160,13 +161,15 @@ void RtmpSession::handleCommand(const std::vector<Amf0Value>& v,
   if (name == "_result") {
     if (txn == kTxnConnect && phase_ == Phase::Connecting) {
       phase_ = Phase::Publishing;
-      ordered.push_back(command({Amf0Value::string("releaseStream"),
-                                 Amf0Value::number(kTxnRelease), Amf0Value::null(),
-                                 Amf0Value::string(key)}, 0));
+      ordered.push_back(command({Amf0Value::string("releaseStream"), Amf0Value::number(kTxnRelease),
+                                 Amf0Value::null(), Amf0Value::string(key)},
+                                0));
       ordered.push_back(command({Amf0Value::string("FCPublish"), Amf0Value::number(kTxnFCPublish),
-                                 Amf0Value::null(), Amf0Value::string(key)}, 0));
+                                 Amf0Value::null(), Amf0Value::string(key)},
+                                0));
       ordered.push_back(command({Amf0Value::string("createStream"),
-                                 Amf0Value::number(kTxnCreateStream), Amf0Value::null()}, 0));
+                                 Amf0Value::number(kTxnCreateStream), Amf0Value::null()},
+                                0));
     } else if (txn == kTxnCreateStream && phase_ == Phase::Publishing) {
       if (!info || info->type() != Amf0Value::Type::Number) {
         fail("createStream returned no stream id", false);
@@ -174,9 +177,10 @@ void RtmpSession::handleCommand(const std::vector<Amf0Value>& v,
       }
       streamId_ = static_cast<std::uint32_t>(info->asNumber());
       publishSent_ = true;
-      ordered.push_back(command({Amf0Value::string("publish"), Amf0Value::number(kTxnPublish),
-                                 Amf0Value::null(), Amf0Value::string(key),
-                                 Amf0Value::string("live")}, streamId_));
+      ordered.push_back(
+          command({Amf0Value::string("publish"), Amf0Value::number(kTxnPublish), Amf0Value::null(),
+                   Amf0Value::string(key), Amf0Value::string("live")},
+                  streamId_));
     }
   } else if (name == "_error") {
     // Errors to releaseStream / FCPublish are normal on many servers (they do not know them).
@@ -206,12 +210,14 @@ void RtmpSession::handleCommand(const std::vector<Amf0Value>& v,
 
 std::vector<std::uint8_t> RtmpSession::unpublishBytes() const {
   const std::string& key = url_.streamKey;
-  std::vector<std::uint8_t> out = command({Amf0Value::string("FCUnpublish"),
-                                           Amf0Value::number(kTxnFCUnpublish), Amf0Value::null(),
-                                           Amf0Value::string(key)}, 0);
+  std::vector<std::uint8_t> out =
+      command({Amf0Value::string("FCUnpublish"), Amf0Value::number(kTxnFCUnpublish),
+               Amf0Value::null(), Amf0Value::string(key)},
+              0);
   std::vector<std::uint8_t> del =
       command({Amf0Value::string("deleteStream"), Amf0Value::number(kTxnDeleteStream),
-               Amf0Value::null(), Amf0Value::number(streamId_)}, 0);
+               Amf0Value::null(), Amf0Value::number(streamId_)},
+              0);
   out.insert(out.end(), del.begin(), del.end());
   return out;
 }

@@ -88,8 +88,8 @@ class RtmpSession {
   std::uint32_t streamId_ = 0;
   std::uint64_t bytesReceived_ = 0;  // after the handshake
   std::uint64_t lastAckSent_ = 0;
-  std::uint32_t serverWindow_ = 0;   // the server's Window Acknowledgement Size
-  std::uint32_t windowSent_ = 0;     // the last Window Acknowledgement Size we sent
+  std::uint32_t serverWindow_ = 0;  // the server's Window Acknowledgement Size
+  std::uint32_t windowSent_ = 0;    // the last Window Acknowledgement Size we sent
   std::uint32_t peerAcknowledged_ = 0;
   bool permanent_ = false;
   std::string error_;

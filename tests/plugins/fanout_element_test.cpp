@@ -120,8 +120,8 @@ TEST_F(FanoutElement, ActionSignalsAndPropertiesKeepOneSetOfDestinations) {
 
   g_object_set(element_, "location", "rtmp://127.0.0.1:3/live/secret-l", nullptr);
   EXPECT_EQ(stringProperty("location"), "rtmp://127.0.0.1:3/live/***");
-  g_object_set(element_, "destinations",
-               "x=rtmp://127.0.0.1:4/live/k1 rtmp://127.0.0.1:5/live/k2", nullptr);
+  g_object_set(element_, "destinations", "x=rtmp://127.0.0.1:4/live/k1 rtmp://127.0.0.1:5/live/k2",
+               nullptr);
   EXPECT_EQ(stringProperty("destinations"),
             "x=rtmp://127.0.0.1:4/live/*** dest1=rtmp://127.0.0.1:5/live/***");
   EXPECT_EQ(stringProperty("location"), "") << "destinations replaces the whole set";
@@ -134,8 +134,7 @@ TEST_F(FanoutElement, ActionSignalsAndPropertiesKeepOneSetOfDestinations) {
   const GValue* list = gst_structure_get_value(stats, "destinations");
   ASSERT_NE(list, nullptr);
   ASSERT_EQ(gst_value_array_get_size(list), 2u);
-  const GstStructure* first =
-      gst_value_get_structure(gst_value_array_get_value(list, 0));
+  const GstStructure* first = gst_value_get_structure(gst_value_array_get_value(list, 0));
   EXPECT_STREQ(gst_structure_get_string(first, "state"), "idle");
   gst_structure_free(stats);
 }
@@ -156,8 +155,8 @@ TEST_F(FanoutElement, ARefusedDestinationRetriesWhileBuffersFlowAndEosEndsIt) {
   const auto started = std::chrono::steady_clock::now();
   ASSERT_EQ(gst_harness_push(harness_, bytesBuffer(flvStart())), GST_FLOW_OK);
   for (int i = 0; i < 200; ++i) {
-    const std::vector<guint8> tag = {9, 0, 0, 5, 0, 0, static_cast<guint8>(i), 0, 0, 0, 0,
-                                     0x27, 1, 0, 0, 0, 0, 0, 0, 16};
+    const std::vector<guint8> tag = {
+        9, 0, 0, 5, 0, 0, static_cast<guint8>(i), 0, 0, 0, 0, 0x27, 1, 0, 0, 0, 0, 0, 0, 16};
     ASSERT_EQ(gst_harness_push(harness_, bytesBuffer(tag)), GST_FLOW_OK);
   }
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
@@ -290,20 +289,21 @@ class ScriptedServer {
           // Window 1000 bytes: the element must acknowledge what follows.
           send(mls::fanout::windowAckSizeMessage(1000, 128));
           info.set("code", Amf0Value::string("NetConnection.Connect.Success"));
-          sendCommand({Amf0Value::string("_result"), Amf0Value::number(txn), Amf0Value::object(),
-                       info}, 0);
+          sendCommand(
+              {Amf0Value::string("_result"), Amf0Value::number(txn), Amf0Value::object(), info}, 0);
         } else if (name == "createStream") {
           sendCommand({Amf0Value::string("_result"), Amf0Value::number(txn), Amf0Value::null(),
-                       Amf0Value::number(7)}, 0);
+                       Amf0Value::number(7)},
+                      0);
         } else if (name == "publish") {
           info.set("level", Amf0Value::string("status"))
               .set("code", Amf0Value::string("NetStream.Publish.Start"));
-          sendCommand({Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(),
-                       info}, 7);
+          sendCommand(
+              {Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(), info}, 7);
           // 1500 bytes the element has no use for, past its acknowledgement window.
           const Bytes junk(1500, 0x42);
-          send(mls::fanout::chunkMessage(5, mls::fanout::kDataAmf0, 0, 7, junk.data(),
-                                         junk.size(), 128));
+          send(mls::fanout::chunkMessage(5, mls::fanout::kDataAmf0, 0, 7, junk.data(), junk.size(),
+                                         128));
         }
       }
     }
@@ -321,10 +321,17 @@ class ScriptedServer {
 };
 
 std::vector<guint8> flvTag(guint8 type, guint32 ts, const std::vector<guint8>& data) {
-  std::vector<guint8> t = {type, static_cast<guint8>(data.size() >> 16),
-                           static_cast<guint8>(data.size() >> 8), static_cast<guint8>(data.size()),
-                           static_cast<guint8>(ts >> 16), static_cast<guint8>(ts >> 8),
-                           static_cast<guint8>(ts), static_cast<guint8>(ts >> 24), 0, 0, 0};
+  std::vector<guint8> t = {type,
+                           static_cast<guint8>(data.size() >> 16),
+                           static_cast<guint8>(data.size() >> 8),
+                           static_cast<guint8>(data.size()),
+                           static_cast<guint8>(ts >> 16),
+                           static_cast<guint8>(ts >> 8),
+                           static_cast<guint8>(ts),
+                           static_cast<guint8>(ts >> 24),
+                           0,
+                           0,
+                           0};
   t.insert(t.end(), data.begin(), data.end());
   const guint32 prev = static_cast<guint32>(11 + data.size());
   t.insert(t.end(), {static_cast<guint8>(prev >> 24), static_cast<guint8>(prev >> 16),
@@ -340,9 +347,12 @@ TEST_F(FanoutElement, JoinsWithHeadersAndGopOnTheServersStreamIdAndAcknowledges)
   startHarness();
   // Headers and a GOP (keyframe at 1000 ms, then frames and audio) before any destination.
   std::vector<guint8> stream = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0};
-  auto append = [&](const std::vector<guint8>& b) { stream.insert(stream.end(), b.begin(), b.end()); };
-  append(flvTag(18, 0, mls::fanout::amf0EncodeAll({Amf0Value::string("onMetaData"),
-                                                   Amf0Value::ecmaArray()})));
+  auto append = [&](const std::vector<guint8>& b) {
+    stream.insert(stream.end(), b.begin(), b.end());
+  };
+  append(flvTag(
+      18, 0,
+      mls::fanout::amf0EncodeAll({Amf0Value::string("onMetaData"), Amf0Value::ecmaArray()})));
   append(flvTag(9, 0, {0x17, 0, 0, 0, 0, 1, 0x64, 0, 0x1f}));  // AVC sequence header
   append(flvTag(8, 0, {0xaf, 0, 0x12, 0x10}));                 // AAC sequence header
   append(flvTag(9, 900, {0x27, 1, 0, 0, 0, 0xaa}));            // before the GOP: not cached

@@ -74,8 +74,8 @@ class FanoutPipeline {
     gst_object_unref(pipeline_);
   }
   bool play() {
-    return pipeline_ && gst_element_set_state(pipeline_, GST_STATE_PLAYING) !=
-                            GST_STATE_CHANGE_FAILURE;
+    return pipeline_ &&
+           gst_element_set_state(pipeline_, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
   }
   GstElement* fan() { return fan_; }
   GstElement* pipeline() { return pipeline_; }
@@ -233,7 +233,8 @@ class TlsTerminator {
   ~TlsTerminator() {
     if (thread_.joinable()) {
       g_main_context_invoke(
-          context_, [](gpointer loop) -> gboolean {
+          context_,
+          [](gpointer loop) -> gboolean {
             g_main_loop_quit(static_cast<GMainLoop*>(loop));
             return G_SOURCE_REMOVE;
           },
@@ -255,9 +256,9 @@ class TlsTerminator {
     GInetAddress* loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
     GSocketAddress* address = g_inet_socket_address_new(loopback, 0);
     GSocketAddress* effective = nullptr;
-    const bool ok = g_socket_listener_add_address(G_SOCKET_LISTENER(service_), address,
-                                                  G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                                  nullptr, &effective, &error);
+    const bool ok =
+        g_socket_listener_add_address(G_SOCKET_LISTENER(service_), address, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, nullptr, &effective, &error);
     g_object_unref(address);
     g_object_unref(loopback);
     if (!ok) {
@@ -274,8 +275,8 @@ class TlsTerminator {
                              gpointer data) {
     auto* self = static_cast<TlsTerminator*>(data);
     GError* error = nullptr;
-    GIOStream* tls = g_tls_server_connection_new(G_IO_STREAM(connection), self->certificate_,
-                                                 &error);
+    GIOStream* tls =
+        g_tls_server_connection_new(G_IO_STREAM(connection), self->certificate_, &error);
     GSocketClient* client = g_socket_client_new();
     GSocketConnection* backend = tls ? g_socket_client_connect_to_host(
                                            client, "127.0.0.1", self->backendPort_, nullptr, &error)
@@ -394,7 +395,12 @@ TEST_F(FanoutInterop, ADestinationAddedAtRunTimeStartsOnAKeyframe) {
 
   // A player waits on the new key before it exists, so it sees the very first packet published.
   FlowMeter late(nginx.rtmpUrl("live", "late"), 3);
-  runUntil([&] { late.poll(); return false; }, 1500ms);  // ffprobe connects and waits
+  runUntil(
+      [&] {
+        late.poll();
+        return false;
+      },
+      1500ms);  // ffprobe connects and waits
   ASSERT_TRUE(relay.add("late", nginx.rtmpUrl("live", "late")));
   ASSERT_TRUE(relay.waitState("late", "live", 10s));
   ASSERT_TRUE(runUntil([&] { return late.poll(); }, 30s));
@@ -408,15 +414,20 @@ TEST_F(FanoutInterop, ADestinationAddedAtRunTimeStartsOnAKeyframe) {
 TEST_F(FanoutInterop, RemovingADestinationLeavesTheOthersPlaying) {
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.start());
-  FanoutPipeline relay("destinations=\"keep=" + nginx.rtmpUrl("live", "keep") + " go=" +
-                       nginx.rtmpUrl("live", "go") + "\"");
+  FanoutPipeline relay("destinations=\"keep=" + nginx.rtmpUrl("live", "keep") +
+                       " go=" + nginx.rtmpUrl("live", "go") + "\"");
   ASSERT_TRUE(relay.play());
   ASSERT_TRUE(relay.waitState("keep", "live", 15s));
   ASSERT_TRUE(relay.waitState("go", "live", 15s));
   ASSERT_TRUE(nginx.waitForPublisher("live", "go", 10s));
 
   FlowMeter keep(nginx.rtmpUrl("live", "keep"), 4);
-  runUntil([&] { keep.poll(); return false; }, 1s);
+  runUntil(
+      [&] {
+        keep.poll();
+        return false;
+      },
+      1s);
   ASSERT_TRUE(relay.remove("go"));
   ASSERT_TRUE(relay.waitState("go", "stopped", 5s));
   // nginx sees the publisher leave (FCUnpublish/deleteStream, then the close).
@@ -439,10 +450,11 @@ TEST_F(FanoutInterop, ARefusedDestinationRetriesWithoutDisturbingTheOthers) {
   ASSERT_TRUE(nginx.start());
   const std::uint16_t closed = freeTcpPort();
   // batch-window-ms=0: written on every buffer instead of once per window.
-  FanoutPipeline relay("batch-window-ms=0 reconnect-min-ms=100 reconnect-max-ms=400 "
-                       "destinations=\"ok=" + nginx.rtmpUrl("live", "ok") +
-                       " refused=rtmp://127.0.0.1:" +
-                       std::to_string(closed) + "/live/x\"");
+  FanoutPipeline relay(
+      "batch-window-ms=0 reconnect-min-ms=100 reconnect-max-ms=400 "
+      "destinations=\"ok=" +
+      nginx.rtmpUrl("live", "ok") + " refused=rtmp://127.0.0.1:" + std::to_string(closed) +
+      "/live/x\"");
   ASSERT_TRUE(relay.play());
   ASSERT_TRUE(relay.waitState("ok", "live", 15s));
   FlowMeter ok(nginx.rtmpUrl("live", "ok"), 4);
@@ -460,8 +472,8 @@ TEST_F(FanoutInterop, ARejectedStreamKeyEndsInFailedWithoutRetrying) {
   NginxRtmp nginx;
   ASSERT_TRUE(nginx.start());
   FanoutPipeline relay("reconnect-min-ms=100 reconnect-max-ms=400 destinations=\"good=" +
-                       nginx.rtmpUrl("guarded", "good") + " bad=" +
-                       nginx.rtmpUrl("guarded", "bad") + "\"");
+                       nginx.rtmpUrl("guarded", "good") +
+                       " bad=" + nginx.rtmpUrl("guarded", "bad") + "\"");
   ASSERT_TRUE(relay.play());
   ASSERT_TRUE(relay.waitState("good", "live", 15s));
   ASSERT_TRUE(relay.waitState("bad", "failed", 15s));
@@ -490,8 +502,8 @@ TEST_F(FanoutInterop, AStalledServerDropsToKeyframesAndHoldsNobodyBack) {
   ASSERT_TRUE(stalled.start());
   // 4 Mbps of noise fills the frozen server's socket buffers (several MB on loopback) sooner.
   FanoutPipeline relay("max-backlog-bytes=262144 timeout-ms=60000 destinations=\"ok=" +
-                           healthy.rtmpUrl("live", "ok") + " frozen=" +
-                           stalled.rtmpUrl("live", "frozen") + "\"",
+                           healthy.rtmpUrl("live", "ok") +
+                           " frozen=" + stalled.rtmpUrl("live", "frozen") + "\"",
                        4000, "snow");
   ASSERT_TRUE(relay.play());
   ASSERT_TRUE(relay.waitState("ok", "live", 15s));

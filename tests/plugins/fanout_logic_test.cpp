@@ -25,8 +25,7 @@ using Bytes = std::vector<std::uint8_t>;
 // ---- AMF0 -----------------------------------------------------------------------------------
 
 TEST(Amf0, EncodesTheSpecBytesOfScalars) {
-  EXPECT_EQ(amf0EncodeAll({Amf0Value::number(1.0)}),
-            (Bytes{0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(amf0EncodeAll({Amf0Value::number(1.0)}), (Bytes{0x00, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0}));
   EXPECT_EQ(amf0EncodeAll({Amf0Value::boolean(true)}), (Bytes{0x01, 0x01}));
   EXPECT_EQ(amf0EncodeAll({Amf0Value::string("ab")}), (Bytes{0x02, 0x00, 0x02, 'a', 'b'}));
   EXPECT_EQ(amf0EncodeAll({Amf0Value::null()}), (Bytes{0x05}));
@@ -42,8 +41,12 @@ TEST(Amf0, RoundTripsEveryTypeItEncodes) {
   ecma.set("width", Amf0Value::number(1280)).set("stereo", Amf0Value::boolean(true));
   ecma.set("nested", inner);
   const std::vector<Amf0Value> values = {
-      Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(),
-      Amf0Value::undefined(), inner, ecma,
+      Amf0Value::string("onStatus"),
+      Amf0Value::number(0),
+      Amf0Value::null(),
+      Amf0Value::undefined(),
+      inner,
+      ecma,
       Amf0Value::strictArray({Amf0Value::number(1), Amf0Value::string("x")}),
       Amf0Value::string(std::string(70000, 'k')),  // a long string
       Amf0Value::string("")};
@@ -103,8 +106,8 @@ TEST(Chunking, TheSameMessageAt128SplitsWithAType3Header) {
 TEST(Chunking, ExtendedTimestampsRepeatInEveryChunk) {
   const Bytes payload = payloadOf(130);
   const Bytes out = chunkMessage(4, kAudio, 0x01020304, 1, payload.data(), payload.size(), 128);
-  Bytes expected = {0x04, 0xff, 0xff, 0xff, 0x00, 0x00, 0x82, 0x08, 0x01, 0x00, 0x00, 0x00,
-                    0x01, 0x02, 0x03, 0x04};
+  Bytes expected = {0x04, 0xff, 0xff, 0xff, 0x00, 0x00, 0x82, 0x08,
+                    0x01, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03, 0x04};
   expected.insert(expected.end(), payload.begin(), payload.begin() + 128);
   expected.insert(expected.end(), {0xc4, 0x01, 0x02, 0x03, 0x04});
   expected.insert(expected.end(), payload.begin() + 128, payload.end());
@@ -124,7 +127,9 @@ TEST(ChunkReader, ReassemblesMessagesFedByteByByteAndFollowsSetChunkSize) {
   ChunkReader reader;
   Bytes stream;
   const Bytes a = payloadOf(300), b = payloadOf(5000), c = payloadOf(0x01000000 >> 12);
-  auto append = [&](const Bytes& bytes) { stream.insert(stream.end(), bytes.begin(), bytes.end()); };
+  auto append = [&](const Bytes& bytes) {
+    stream.insert(stream.end(), bytes.begin(), bytes.end());
+  };
   append(chunkMessage(3, kCommandAmf0, 0, 0, a.data(), a.size(), 128));
   append(setChunkSizeMessage(4096, 128));
   append(chunkMessage(6, kVideo, 0x01000005, 1, b.data(), b.size(), 4096));
@@ -146,10 +151,10 @@ TEST(ChunkReader, ReassemblesMessagesFedByteByByteAndFollowsSetChunkSize) {
 
 TEST(ChunkReader, AppliesType1And2HeadersAsTimestampDeltas) {
   // Header types a server uses for a second message on the same chunk stream.
-  Bytes stream = {0x03, 0, 0, 10, 0, 0, 1, 20, 0, 0, 0, 0, 'x',  // fmt 0: ts 10, len 1
-                  0x43, 0, 0, 5, 0, 0, 2, 20, 'y', 'z',          // fmt 1: +5, len 2
-                  0x83, 0, 0, 7, 'u', 'v',                       // fmt 2: +7
-                  0xc3, 'w', 'q'};                               // fmt 3: +7 again
+  Bytes stream = {0x03, 0,   0,  10, 0,   0,   1, 20, 0,   0,   0, 0, 'x',  // fmt 0: ts 10, len 1
+                  0x43, 0,   0,  5,  0,   0,   2, 20, 'y', 'z',             // fmt 1: +5, len 2
+                  0x83, 0,   0,  7,  'u', 'v',                              // fmt 2: +7
+                  0xc3, 'w', 'q'};                                          // fmt 3: +7 again
   ChunkReader reader;
   ASSERT_TRUE(reader.feed(stream.data(), stream.size())) << reader.error();
   std::vector<std::uint32_t> ts;
@@ -206,7 +211,8 @@ TEST(RtmpUrl, RefusesWhatCannotBePublishedTo) {
 
 Bytes flvHeader(bool audio, bool video) {
   return {'F', 'L', 'V', 1, static_cast<std::uint8_t>((audio ? 4 : 0) | (video ? 1 : 0)),
-          0, 0, 0, 9, 0, 0, 0, 0};
+          0,   0,   0,   9, 0,
+          0,   0,   0};
 }
 
 Bytes flvTag(std::uint8_t type, std::uint32_t ts, const Bytes& data) {
@@ -218,7 +224,9 @@ Bytes flvTag(std::uint8_t type, std::uint32_t ts, const Bytes& data) {
              static_cast<std::uint8_t>(ts >> 8),
              static_cast<std::uint8_t>(ts),
              static_cast<std::uint8_t>(ts >> 24),
-             0, 0, 0};
+             0,
+             0,
+             0};
   t.insert(t.end(), data.begin(), data.end());
   const std::uint32_t prev = static_cast<std::uint32_t>(11 + data.size());
   t.insert(t.end(), {static_cast<std::uint8_t>(prev >> 24), static_cast<std::uint8_t>(prev >> 16),
@@ -336,7 +344,9 @@ TEST(Packet, MetadataIsSentAsSetDataFrameAndMediaKeepsItsPayload) {
 PacketPtr video(std::uint32_t ts, bool key, std::size_t size = 1000) {
   return makePacket(FlvTag{kFlvVideo, ts, avcFrame(key, size)}, 4096, true);
 }
-PacketPtr audio(std::uint32_t ts) { return makePacket(FlvTag{kFlvAudio, ts, aacFrame()}, 4096, true); }
+PacketPtr audio(std::uint32_t ts) {
+  return makePacket(FlvTag{kFlvAudio, ts, aacFrame()}, 4096, true);
+}
 PacketPtr videoConfig() { return makePacket(FlvTag{kFlvVideo, 0, avcConfig()}, 4096, true); }
 
 // What the backlog would write, as the timestamps of whole messages (their first 4 bytes).
@@ -446,7 +456,8 @@ TEST(Backlog, PatchesTheStreamIdForAServerThatGaveAnotherOne) {
   Bytes header(segments[0].first, segments[0].first + segments[0].second);
   EXPECT_EQ(header.size(), 12u);
   EXPECT_EQ(header[8], 7);
-  EXPECT_EQ(Bytes(p->bytes.begin(), p->bytes.begin() + 8), Bytes(header.begin(), header.begin() + 8));
+  EXPECT_EQ(Bytes(p->bytes.begin(), p->bytes.begin() + 8),
+            Bytes(header.begin(), header.begin() + 8));
   EXPECT_EQ(segments[1].first, p->bytes.data() + 12) << "the rest is the shared bytes, not a copy";
 }
 
@@ -548,13 +559,16 @@ class SessionTest : public ::testing::Test {
     return info;
   }
   void publishUpTo(bool live) {
-    ASSERT_TRUE(receive(serverCommand({Amf0Value::string("_result"), Amf0Value::number(1),
-                                       Amf0Value::object(), status("status", "NetConnection.Connect.Success")})));
+    ASSERT_TRUE(receive(
+        serverCommand({Amf0Value::string("_result"), Amf0Value::number(1), Amf0Value::object(),
+                       status("status", "NetConnection.Connect.Success")})));
     ASSERT_TRUE(receive(serverCommand({Amf0Value::string("_result"), Amf0Value::number(4),
                                        Amf0Value::null(), Amf0Value::number(1)})));
     if (live) {
-      ASSERT_TRUE(receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
-                                         Amf0Value::null(), status("status", "NetStream.Publish.Start")}, 1)));
+      ASSERT_TRUE(
+          receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
+                                 Amf0Value::null(), status("status", "NetStream.Publish.Start")},
+                                1)));
     }
   }
 
@@ -581,8 +595,9 @@ TEST_F(SessionTest, SetsTheChunkSizeFirstThenConnectsWithAppAndTcUrl) {
 }
 
 TEST_F(SessionTest, PublishesAfterConnectAndCreateStreamAndGoesLiveOnPublishStart) {
-  ASSERT_TRUE(receive(serverCommand({Amf0Value::string("_result"), Amf0Value::number(1),
-                                     Amf0Value::object(), status("status", "NetConnection.Connect.Success")})));
+  ASSERT_TRUE(receive(
+      serverCommand({Amf0Value::string("_result"), Amf0Value::number(1), Amf0Value::object(),
+                     status("status", "NetConnection.Connect.Success")})));
   auto msgs = clientMessages(ordered_);
   ASSERT_EQ(msgs.size(), 3u);
   EXPECT_EQ(decode(msgs[0])[0].asString(), "releaseStream");
@@ -603,8 +618,10 @@ TEST_F(SessionTest, PublishesAfterConnectAndCreateStreamAndGoesLiveOnPublishStar
   EXPECT_EQ(session_->streamId(), 5u);
   EXPECT_FALSE(session_->live());
 
-  ASSERT_TRUE(receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
-                                     Amf0Value::null(), status("status", "NetStream.Publish.Start")}, 5)));
+  ASSERT_TRUE(
+      receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(),
+                             status("status", "NetStream.Publish.Start")},
+                            5)));
   EXPECT_TRUE(session_->live());
 
   msgs = clientMessages({session_->unpublishBytes()});
@@ -616,8 +633,10 @@ TEST_F(SessionTest, PublishesAfterConnectAndCreateStreamAndGoesLiveOnPublishStar
 
 TEST_F(SessionTest, ARejectedStreamKeyIsPermanent) {
   publishUpTo(false);
-  EXPECT_FALSE(receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
-                                      Amf0Value::null(), status("error", "NetStream.Publish.BadName")}, 1)));
+  EXPECT_FALSE(
+      receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(),
+                             status("error", "NetStream.Publish.BadName")},
+                            1)));
   EXPECT_TRUE(session_->failed());
   EXPECT_TRUE(session_->permanent());
   EXPECT_NE(session_->error().find("NetStream.Publish.BadName"), std::string::npos);
@@ -627,14 +646,17 @@ TEST_F(SessionTest, KnowsWhenPublishAwaitsItsAnswer) {
   EXPECT_FALSE(session_->publishPending());
   publishUpTo(false);
   EXPECT_TRUE(session_->publishPending()) << "a close now is the server refusing the key";
-  ASSERT_TRUE(receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
-                                     Amf0Value::null(), status("status", "NetStream.Publish.Start")}, 1)));
+  ASSERT_TRUE(
+      receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(),
+                             status("status", "NetStream.Publish.Start")},
+                            1)));
   EXPECT_FALSE(session_->publishPending());
 }
 
 TEST_F(SessionTest, ARejectedConnectIsPermanent) {
-  EXPECT_FALSE(receive(serverCommand({Amf0Value::string("_error"), Amf0Value::number(1),
-                                      Amf0Value::null(), status("error", "NetConnection.Connect.Rejected")})));
+  EXPECT_FALSE(
+      receive(serverCommand({Amf0Value::string("_error"), Amf0Value::number(1), Amf0Value::null(),
+                             status("error", "NetConnection.Connect.Rejected")})));
   EXPECT_TRUE(session_->permanent());
 }
 
@@ -642,7 +664,8 @@ TEST_F(SessionTest, AnErrorOnceLiveIsTransient) {
   publishUpTo(true);
   ASSERT_TRUE(session_->live());
   EXPECT_FALSE(receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
-                                      Amf0Value::null(), status("error", "NetStream.Failed")}, 1)));
+                                      Amf0Value::null(), status("error", "NetStream.Failed")},
+                                     1)));
   EXPECT_TRUE(session_->failed());
   EXPECT_FALSE(session_->permanent());
 }
