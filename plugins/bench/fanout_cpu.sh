@@ -12,6 +12,9 @@
 # from /proc/PID/stat; the source-only row is rtmp2src ! fakesink, divided by N as well, so it can
 # be subtracted from both designs to get the cost of the fan-out itself), context switches per output-second (all threads, /proc/PID/task/*/status),
 # threads, RSS, and the bitrate nginx received per output (every output must carry the source).
+# With STRACE=1, each relay is then traced for 10 s more (strace -c on every thread) and its
+# syscalls per output-second are printed, in total and the writes among them (tracing slows the
+# relay down; the CPU column comes from the untraced window).
 # A benchmark, not a test: it prints a table and exits non-zero if an output starved.
 set -euo pipefail
 
@@ -110,6 +113,16 @@ for design in source-only mlsrtmpfanout tee+rtmp2sink; do
   sleep "$WINDOW"
   t1=$(ticks "$pid"); c1=$(ctxsw "$pid"); read -r b1 n1 s1 < <(stream_bytes_in)
   th=$(threads "$pid"); rss=$(rss_kib "$pid")
+  if [ "${STRACE:-0}" = 1 ]; then
+    tids=(); for t in /proc/"$pid"/task/*; do tids+=(-p "${t##*/}"); done
+    timeout -s INT 10 strace -c -q -o "$WORK/$design.strace" "${tids[@]}" 2>/dev/null || true
+    # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall.
+    awk -v n="$N" -v design="$design" '$NF == "total" {
+      printf "  %s: %.1f syscalls per output-second (strace)\n", design, $4 / 10 / n }' \
+      "$WORK/$design.strace"
+    grep -E " (write|writev|sendmsg|sendto|recvmsg|read|poll|ppoll|futex|eventfd2?)$" \
+      "$WORK/$design.strace" | awk -v n="$N" '{ printf "    %-10s %8.1f per output-second\n", $NF, $4 / 10 / n }'
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
   cpu=$(calc "($t1 - $t0) / $HZ / ($WINDOW * $N)")
   cs=$(calc "($c1 - $c0) / ($WINDOW * $N)")
