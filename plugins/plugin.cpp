@@ -11,4 +11,4 @@ static gboolean plugin_init(GstPlugin* plugin) {
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, mls,
                   "mls media server elements (mlsrtmpfanout)", plugin_init, VERSION, "LGPL",
-                  PACKAGE, "mls (local build)")
+                  PACKAGE, "Unknown package origin")
