@@ -17,6 +17,7 @@ constexpr std::size_t kReadSize = 16 * 1024;
 struct ConnectOp {
   std::weak_ptr<Destination> self;
   std::shared_ptr<std::atomic<int>> pending;
+  std::uint64_t attempt;  // which connect() started it: a late result of an older one is dropped
 };
 
 gboolean acceptAnyCertificate(GTlsConnection*, GTlsCertificate*, GTlsCertificateFlags,
@@ -92,7 +93,7 @@ void Destination::connect() {
   setState(DestinationState::Connecting);
   cancellable_ = g_cancellable_new();
   hooks_.pendingOps->fetch_add(1);
-  auto* op = new ConnectOp{weak_from_this(), hooks_.pendingOps};
+  auto* op = new ConnectOp{weak_from_this(), hooks_.pendingOps, ++attempt_};
   g_socket_client_connect_to_host_async(client_, url_.hostAndPort().c_str(), url_.port,
                                         cancellable_, onConnected, op);
 }
@@ -104,7 +105,7 @@ void Destination::onConnected(GObject* source, GAsyncResult* result, gpointer da
   GSocketConnection* connection =
       g_socket_client_connect_to_host_finish(G_SOCKET_CLIENT(source), result, &error);
   std::shared_ptr<Destination> self = op->self.lock();
-  if (!self) {
+  if (!self || op->attempt != self->attempt_ || self->stream_) {
     g_clear_object(&connection);
     return;
   }

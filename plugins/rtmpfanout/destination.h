@@ -104,7 +104,8 @@ class Destination : public std::enable_shared_from_this<Destination> {
   Clock::time_point retryAt_{};
   std::uint32_t backoffMs_ = 0;
   bool attempted_ = false;
-  bool finishing_ = false;  // EOS: unpublish once the backlog is written
+  std::uint64_t attempt_ = 0;  // connect() calls so far
+  bool finishing_ = false;     // EOS: unpublish once the backlog is written
   bool unpublishQueued_ = false;
   bool shutdownSent_ = false;  // the write side is shut after the unpublish
   std::vector<std::pair<const std::uint8_t*, std::size_t>> segments_;  // reused by flush()
