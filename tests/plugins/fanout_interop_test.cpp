@@ -1,7 +1,8 @@
 // mlsrtmpfanout against real RTMP peers started by the test on 127.0.0.1: nginx-rtmp (several
 // destinations with video and audio, a destination added at run time starting on a keyframe, one
-// removed while the others continue, a refused one retrying beside live ones, a rejected stream
-// key ending in failed without a retry loop, a stalled server that holds nobody back) and ffmpeg's
+// removed while the others continue, a refused one retrying beside live ones, a server that goes
+// away and comes back rejoining on a keyframe, a rejected stream key ending in failed without a
+// retry loop, a stalled server that holds nobody back) and ffmpeg's
 // RTMP listener (the recorded file decodes), and rtmps:// through a TLS terminator in front of
 // nginx (no RTMPS server is packaged: nginx-rtmp has no TLS and ffmpeg cannot listen on rtmps).
 // The stream is a live H.264 + AAC test pattern from GStreamer itself, muxed once by flvmux;
@@ -465,6 +466,38 @@ TEST_F(FanoutInterop, ARefusedDestinationRetriesWithoutDisturbingTheOthers) {
   EXPECT_EQ(relay.count("refused", "failed"), 0);
   EXPECT_NE(relay.last("refused").error.find("connect"), std::string::npos)
       << relay.last("refused").error;
+  EXPECT_TRUE(relay.errors().empty()) << joinErrors(relay.errors());
+}
+
+TEST_F(FanoutInterop, ADroppedServerIsRetriedAndRejoinsOnAKeyframe) {
+  NginxRtmp steady, flaky;
+  ASSERT_TRUE(steady.start());
+  ASSERT_TRUE(flaky.start());
+  FanoutPipeline relay("reconnect-min-ms=200 reconnect-max-ms=1000 destinations=\"steady=" +
+                       steady.rtmpUrl("live", "s") + " flaky=" + flaky.rtmpUrl("live", "f") + "\"");
+  ASSERT_TRUE(relay.play());
+  ASSERT_TRUE(relay.waitState("steady", "live", 15s));
+  ASSERT_TRUE(relay.waitState("flaky", "live", 15s));
+
+  flaky.stop();  // the server goes away: a dropped connection, not a rejection
+  ASSERT_TRUE(relay.waitState("flaky", "retrying", 10s));
+  runFor(1500ms);  // a few refused attempts while it is down
+  EXPECT_GE(relay.last("flaky").reconnects, 1u);
+  EXPECT_EQ(relay.count("flaky", "failed"), 0);
+
+  // It comes back on the same port; a player waits on the key before the publisher returns, so
+  // it sees the first packet of the rejoin: the cached GOP's keyframe.
+  ASSERT_TRUE(flaky.restart());
+  FlowMeter rejoined(flaky.rtmpUrl("live", "f"), 3);
+  ASSERT_TRUE(relay.waitState("flaky", "live", 15s));
+  ASSERT_TRUE(runUntil([&] { return rejoined.poll(); }, 30s));
+  expectFlowing(rejoined.result(), "rejoined");
+  EXPECT_TRUE(rejoined.result().firstVideoIsKeyframe) << rejoined.result().describe();
+
+  // The steady destination never noticed.
+  EXPECT_EQ(relay.count("steady", "retrying"), 0);
+  EXPECT_EQ(relay.state("steady"), "live");
+  EXPECT_EQ(relay.statsField("steady", "dropped"), 0u);
   EXPECT_TRUE(relay.errors().empty()) << joinErrors(relay.errors());
 }
 
