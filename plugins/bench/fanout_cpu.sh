@@ -5,6 +5,7 @@
 # nginx with rtmp2src (FLV passthrough, no demux), so the difference is the fan-out alone.
 #
 #   plugins/bench/fanout_cpu.sh [N=16] [WINDOW_SECONDS=20] [BUILD_DIR=build]
+#   DESIGNS="source-only mlsrtmpfanout" plugins/bench/fanout_cpu.sh 256   # skip tee (N threads)
 #
 # The source is made once with ffmpeg (20 s, H.264 High 720p30 ~3 Mbps + AAC, cached in
 # ${XDG_CACHE_HOME:-~/.cache}/mls-bench) and published looped with -c copy (costs ~nothing).
@@ -99,7 +100,7 @@ STATUS=0
 printf '%-16s %4s %12s %12s %8s %8s %12s %12s\n' design N "CPU-s/out-s" "ctxsw/out-s" \
   threads "RSS MiB" "kbps/output" "kbps source"
 calc() { awk "BEGIN { print $* }"; }
-for design in source-only mlsrtmpfanout tee+rtmp2sink; do
+for design in ${DESIGNS:-source-only mlsrtmpfanout tee+rtmp2sink}; do
   case $design in
     source-only) source_args ;;
     mlsrtmpfanout) fanout_args ;;
