@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+// Destinations are thread-bound to the engine's loop thread, which owns context_: checked where
+// the engine calls in (not per packet).
+#define MLS_ASSERT_LOOP_THREAD() g_assert(g_main_context_is_owner(context_))
+
 namespace mls::fanout {
 namespace {
 
@@ -73,11 +77,15 @@ Destination::Destination(std::string id, RtmpUrl url, const FanoutSettings& sett
 }
 
 Destination::~Destination() {
+  MLS_ASSERT_LOOP_THREAD();
   closeConnection();
   g_clear_object(&client_);
 }
 
-void Destination::begin() { connect(); }
+void Destination::begin() {
+  MLS_ASSERT_LOOP_THREAD();
+  connect();
+}
 
 bool Destination::done() const {
   return stats_.state == DestinationState::Stopped || stats_.state == DestinationState::Failed;
@@ -295,6 +303,7 @@ void Destination::tick(Clock::time_point now) {
 }
 
 void Destination::finish() {
+  MLS_ASSERT_LOOP_THREAD();
   finishing_ = true;
   if (stats_.state == DestinationState::Live) {
     flush();
@@ -305,6 +314,7 @@ void Destination::finish() {
 }
 
 void Destination::stop() {
+  MLS_ASSERT_LOOP_THREAD();
   if (stats_.state == DestinationState::Live && out_ && !unpublishQueued_) {
     unpublishQueued_ = true;
     backlog_.pushOwned(session_->unpublishBytes());

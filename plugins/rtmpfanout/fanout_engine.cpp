@@ -48,6 +48,9 @@ void FanoutEngine::invoke(std::function<void()> work) {
 
 void FanoutEngine::run() {
   pthread_setname_np(pthread_self(), "mlsfanout");
+  // Owned for the thread's whole life (not only inside g_main_loop_run), so the thread checks
+  // below also hold while destinations are torn down after the loop ends.
+  g_main_context_acquire(context_);
   g_main_context_push_thread_default(context_);
   GSource* timer =
       g_timeout_source_new(settings_.batchWindowMs > 0 ? settings_.batchWindowMs : kHousekeepingMs);
@@ -60,6 +63,7 @@ void FanoutEngine::run() {
   destinations_.clear();
   while (pendingOps_->load() > 0) g_main_context_iteration(context_, TRUE);
   g_main_context_pop_thread_default(context_);
+  g_main_context_release(context_);
 }
 
 gboolean FanoutEngine::onTick(gpointer data) noexcept {
@@ -68,6 +72,7 @@ gboolean FanoutEngine::onTick(gpointer data) noexcept {
 }
 
 void FanoutEngine::tick() {
+  g_assert(g_main_context_is_owner(context_));  // the loop thread, and only it
   std::vector<PacketPtr> packets;
   {
     std::lock_guard<std::mutex> lock(mutex_);
