@@ -16,6 +16,7 @@
 # With STRACE=1, each relay is then traced for 10 s more (strace -c on every thread) and its
 # syscalls per output-second are printed, in total and the writes among them (tracing slows the
 # relay down; the CPU column comes from the untraced window).
+# KEEP=1 keeps the working directory (nginx and relay logs) instead of removing it.
 # A benchmark, not a test: it prints a table and exits non-zero if an output starved.
 set -euo pipefail
 
@@ -30,6 +31,7 @@ PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
