@@ -77,7 +77,7 @@ CONF
 nginx -p "$WORK" -c "$WORK/nginx.conf" & PIDS+=($!)
 for _ in $(seq 50); do curl -s "http://127.0.0.1:$HTTP/stat" >/dev/null && break; sleep 0.1; done
 ffmpeg -hide_banner -loglevel error -nostdin -re -stream_loop -1 -i "$SRC" -c copy -f flv \
-  "rtmp://127.0.0.1:$PORT/live/src" & PIDS+=($!)
+  "rtmp://127.0.0.1:$PORT/live/src" > "$WORK/publisher.log" 2>&1 & PIDS+=($!)
 sleep 2
 
 SOURCE=(rtmp2src "location=rtmp://127.0.0.1:$PORT/live/src")
