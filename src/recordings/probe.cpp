@@ -60,6 +60,8 @@ const Box* find(const std::vector<Box>& boxes, const char* type) {
     if (box.type == type) return &box;
   return nullptr;
 }
+// The result points into the list: a temporary list would leave it dangling.
+const Box* find(std::vector<Box>&& boxes, const char* type) = delete;
 
 std::string videoCodec(const std::string& fourcc) {
   if (fourcc == "avc1" || fourcc == "avc3") return "h264";
@@ -78,8 +80,10 @@ std::string audioCodec(const Box& entry) {
   if (entry.type != "mp4a") return entry.type;
   constexpr size_t kAudioEntryHeader = 28;  // SampleEntry (8) + AudioSampleEntry fields (20)
   if (entry.size <= kAudioEntryHeader) return "aac";
-  const Box* esds =
-      find(children(entry.payload + kAudioEntryHeader, entry.size - kAudioEntryHeader), "esds");
+  // Named, not a temporary: find() returns a pointer into the vector.
+  const auto entry_boxes =
+      children(entry.payload + kAudioEntryHeader, entry.size - kAudioEntryHeader);
+  const Box* esds = find(entry_boxes, "esds");
   if (!esds || esds->size < 4) return "aac";
   // Descriptors after version/flags: find tag 0x04 (DecoderConfigDescriptor).
   for (size_t i = 4; i + 1 < esds->size; ++i) {
@@ -124,9 +128,12 @@ void parseTrak(const Box& trak, Mp4State* state) {
     state->tracks[track_id].timescale = be32(mdhd->payload + (mdhd->payload[0] == 1 ? 20 : 12));
   if (!hdlr || hdlr->size < 12 || !minf) return;
   const std::string handler(reinterpret_cast<const char*>(hdlr->payload + 8), 4);
-  const Box* stbl = find(children(minf->payload, minf->size), "stbl");
+  // Each list named, not a temporary: find() returns a pointer into it.
+  const auto minf_boxes = children(minf->payload, minf->size);
+  const Box* stbl = find(minf_boxes, "stbl");
   if (!stbl) return;
-  const Box* stsd = find(children(stbl->payload, stbl->size), "stsd");
+  const auto stbl_boxes = children(stbl->payload, stbl->size);
+  const Box* stsd = find(stbl_boxes, "stsd");
   if (!stsd || stsd->size < 8) return;
   auto entries = children(stsd->payload + 8, stsd->size - 8);
   if (entries.empty()) return;
