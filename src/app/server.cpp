@@ -12,8 +12,10 @@
 #include <cstring>
 
 #include "api/api_server.h"
+#include "api/stats_event.h"
 #include "app/core.h"
 #include "core/log.h"
+#include "diag/process_stats.h"
 #include "diag/resource_report.h"
 #include "diag/task_registry.h"
 #include "diag/thread_audit.h"
@@ -142,6 +144,12 @@ int Server::run() {
   }
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
+  // Rates once a second for the web UI, only while someone listens: an idle UI costs nothing.
+  supervisor_->setTickHook([this]() {
+    if (!api_ || !event_sink_ || api_->events().clientCount() == 0) return;
+    event_sink_("stats", api::statsEventJson(*core_, diag::readProcessStats(),
+                                             (g_get_monotonic_time() - started_us_) / 1e6));
+  });
 
   sigint_ = g_unix_signal_add(SIGINT, &Server::onSignal, this);
   sigterm_ = g_unix_signal_add(SIGTERM, &Server::onSignal, this);
