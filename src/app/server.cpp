@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "api/api_server.h"
+#include "api/static_assets.h"
 #include "api/stats_event.h"
 #include "app/core.h"
 #include "core/log.h"
@@ -67,6 +68,7 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
   event_sink_ = nullptr;
+  assets_.reset();
   api_.reset();
   core_.reset();
   supervisor_.reset();
@@ -142,6 +144,7 @@ int Server::run() {
               listening.error().message.c_str());
     return 1;
   }
+  assets_ = std::make_unique<api::StaticAssets>(api_->soupServer());
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
   // Rates once a second for the web UI, only while someone listens: an idle UI costs nothing.

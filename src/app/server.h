@@ -1,4 +1,5 @@
-// Server: owns everything mlsd runs — state store, RTSP server, supervisor, core, API server — in the order
+// Server: owns everything mlsd runs — state store, RTSP server, supervisor, core, API server and
+// the web UI — in the order
 // they must start and stop. run() loads the state (or seeds the embedded demo input on a first
 // start), starts the pipelines and the API, and turns the main loop until SIGINT/SIGTERM; then it
 // stops accepting requests, ends every output's stream (with a deadline), waits for every
@@ -22,6 +23,7 @@
 
 namespace mls::api {
 class ApiServer;
+class StaticAssets;
 }
 namespace mls::media {
 class Supervisor;
@@ -60,6 +62,7 @@ class Server {
   std::unique_ptr<media::Supervisor> supervisor_;
   std::unique_ptr<Core> core_;
   std::unique_ptr<api::ApiServer> api_;
+  std::unique_ptr<api::StaticAssets> assets_;  // the web UI's files, on api_'s server
   api::EventSink event_sink_;  // the API's SSE broker, once it exists
   bool shutting_down_ = false;
   int64_t shutdown_started_us_ = 0;
