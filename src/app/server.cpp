@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "api/api_server.h"
+#include "api/preview_route.h"
 #include "api/static_assets.h"
 #include "api/stats_event.h"
 #include "app/core.h"
@@ -21,6 +22,7 @@
 #include "diag/task_registry.h"
 #include "diag/thread_audit.h"
 #include "media/output_pipeline.h"
+#include "media/preview.h"
 #include "media/supervisor.h"
 #include "mls_config.h"
 #include "model/state_store.h"
@@ -68,10 +70,12 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
   event_sink_ = nullptr;
+  preview_route_.reset();
   assets_.reset();
   api_.reset();
   core_.reset();
   supervisor_.reset();
+  previews_.reset();
   rtsp_.reset();
   if (sigint_) g_source_remove(sigint_);
   if (sigterm_) g_source_remove(sigterm_);
@@ -132,7 +136,8 @@ int Server::run() {
       settings, [this](const std::string& type, const std::string& json) {
         if (event_sink_) event_sink_(type, json);  // empty until the API exists
       });
-  supervisor_->setPublisher(rtsp_.get());
+  previews_ = std::make_unique<media::PreviewService>(rtsp_.get());
+  supervisor_->setPublisher(previews_.get());
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
 
   api::ApiOptions api_options;
@@ -145,6 +150,7 @@ int Server::run() {
     return 1;
   }
   assets_ = std::make_unique<api::StaticAssets>(api_->soupServer());
+  preview_route_ = std::make_unique<api::PreviewRoute>(api_->soupServer(), *previews_);
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
   // Rates once a second for the web UI, only while someone listens: an idle UI costs nothing.
