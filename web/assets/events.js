@@ -1,7 +1,8 @@
 // Live updates: one EventSource on /api/v1/events, the only way the UI learns of changes (no
 // polling). The browser reconnects by itself and sends Last-Event-ID, so mlsd replays what was
-// missed, or sends `reset` when it cannot (history gone, or mlsd restarted): the UI then
-// re-reads everything. A stream that mlsd refused (503 while shutting down) is reopened here
+// missed, or sends `reset` when it cannot (history gone): the UI then re-reads everything. It
+// also re-reads after any break, since a restarted mlsd numbers its events from 1 again and
+// may replay its own events after an id the page saw from the previous process. A stream that mlsd refused (503 while shutting down) is reopened here
 // after a pause. While the stream is down the "reconnecting" banner shows.
 import * as model from './store.js';
 
@@ -47,7 +48,9 @@ export function connect() {
     const wasDown = everOpen && conn().dataset.state === 'down';
     everOpen = true;
     setConnection('live', 'live');
-    if (wasDown) model.emit('reconnected');
+    // Back after a break: mlsd may have restarted, and a restarted mlsd numbers its events
+    // from 1 again, so the Last-Event-ID replay cannot be trusted to be complete: re-read.
+    if (wasDown) reload();
   };
   source.onerror = () => {
     setConnection('down', 'reconnecting…');

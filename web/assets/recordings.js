@@ -130,7 +130,6 @@ export function initRecordings() {
   onChange('structure', () => { if (loaded) renderInputs(); });
   onChange('recordings', onSegment);
   onChange('reset', loadRecordings);
-  onChange('reconnected', loadRecordings);
 }
 
 export function showRecordings() {
