@@ -308,7 +308,7 @@ function showProfile(form) {
 
 function presetDescription(form) {
   const p = store.presets.find((x) => x.name === form.querySelector('#out-preset').value);
-  form.querySelector('#out-preset-desc').textContent = p ? [p.description, `${(p.video_codec || '').toUpperCase()} ${p.resolution || ''} ${p.framerate || ''} fps, ${p.bitrate} kb/s`].filter(Boolean).join(' — ') : '';
+  form.querySelector('#out-preset-desc').textContent = p ? p.description || `${p.video_codec} ${p.resolution || ''} ${p.bitrate} kb/s` : '';
 }
 
 async function addOutput(inputName) {
