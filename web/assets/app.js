@@ -26,6 +26,12 @@ function route() {
 window.mls = {metrics};
 
 setTokenPrompt(tokenDialog);
+// Cancel buttons are plain buttons (not the form's first submit button, which Enter in a field
+// would press): they close their dialog.
+document.addEventListener('click', (e) => {
+  const cancel = e.target.closest?.('[data-cancel]');
+  if (cancel) cancel.closest('dialog')?.close('cancel');
+});
 initRelays();
 initRecordings();
 initSystem();
