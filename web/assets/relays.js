@@ -342,8 +342,27 @@ async function addOutput(inputName) {
   });
 }
 
+// Import: the file replaces the whole configuration (validated by mlsd first: an invalid file
+// changes nothing). Masked stream keys of inputs and outputs that exist keep their secret.
+async function importConfig(e) {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  let config;
+  try { config = JSON.parse(await file.text()); } catch (err) { toast(`${file.name} is not JSON: ${err.message}`, true); return; }
+  const inputs = Array.isArray(config.inputs) ? config.inputs : [];
+  const outputs = inputs.reduce((n, i) => n + (Array.isArray(i.outputs) ? i.outputs.length : 0), 0);
+  const ok = await confirmDialog({
+    title: 'Replace the configuration?',
+    text: `Every input and output now configured (${store.inputs.size} inputs) is replaced by ${file.name}: ` +
+          `${inputs.length} input${inputs.length === 1 ? '' : 's'} and ${outputs} output${outputs === 1 ? '' : 's'}:`,
+    items: inputs.map((i) => String(i.name)), ok: 'Replace configuration'});
+  if (ok) await act(api('PUT', '/api/v1/config', config), `Configuration imported from ${file.name}`);
+}
+
 export function initRelays() {
   $('add-input').addEventListener('click', addInput);
+  $('import-file').addEventListener('change', importConfig);
   $('search').addEventListener('input', renderList);
   $('state-filter').addEventListener('change', renderList);
   const outForm = $('dlg-output').querySelector('form');
