@@ -61,6 +61,9 @@ class PreviewPipeline {
   PreviewService::EndFn takeEnd() { return std::move(end_); }
   const std::string& input() const { return input_; }
 
+  // Set by the service: an error or EOS on the preview's bus (main thread) ends it.
+  std::function<void(const std::string& reason)> on_bus_end;
+
  private:
   GstElement* addStream(GstElement* mux, Tap* tap, const std::string& codec);
   static GstFlowReturn onNewSample(GstAppSink* sink, gpointer data) noexcept;
@@ -73,9 +76,6 @@ class PreviewPipeline {
   GstPtr<GstElement> pipeline_;
   std::vector<std::pair<Tap*, std::shared_ptr<Feed>>> feeds_;
   guint bus_watch_ = 0;
-
- public:
-  std::function<void(const std::string&)> on_bus_end;  // set by the service
 };
 
 GstElement* PreviewPipeline::addStream(GstElement* mux, Tap* tap, const std::string& codec) {
