@@ -6,6 +6,7 @@
 //    "inputs":[{"input":"cam1","bitrate_bps":…,"fps":…,"bytes":…,"uptime_s":…,
 //               "outputs":[{"output":"yt","bitrate_bps":…,"fps":…,"bytes":…,"uptime_s":…}]}]}
 // "cpu_s" is user + system CPU seconds since start: a client derives CPU % from two events.
+// Sent with SseBroker::publishTransient (no id, not replayed).
 // Pure function of the backend and the process figures; main thread.
 #pragma once
 

@@ -156,8 +156,9 @@ int Server::run() {
   // Rates once a second for the web UI, only while someone listens: an idle UI costs nothing.
   supervisor_->setTickHook([this]() {
     if (!api_ || !event_sink_ || api_->events().clientCount() == 0) return;
-    event_sink_("stats", api::statsEventJson(*core_, diag::readProcessStats(),
-                                             (g_get_monotonic_time() - started_us_) / 1e6));
+    api_->events().publishTransient(
+        "stats", api::statsEventJson(*core_, diag::readProcessStats(),
+                                     (g_get_monotonic_time() - started_us_) / 1e6));
   });
 
   sigint_ = g_unix_signal_add(SIGINT, &Server::onSignal, this);

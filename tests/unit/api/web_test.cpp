@@ -9,6 +9,7 @@
 
 #include "api/api_server.h"
 #include "api/preview_route.h"
+#include "api/sse_broker.h"
 #include "api/static_assets.h"
 #include "api/stats_event.h"
 #include "fake_backend.h"
@@ -138,6 +139,26 @@ TEST_F(WebLoopback, ServesTheUiWithoutTokenAndRevalidates) {
   // The API still answers its own paths, and still wants the token for changes.
   EXPECT_EQ(client.send("GET", base_ + "/api/v1/inputs").status, 200);
   EXPECT_EQ(client.send("POST", base_ + "/api/v1/inputs", "{}").status, 401);
+}
+
+TEST(SseTransient, TakesNoIdAndIsNotReplayed) {
+  SseBroker broker(SseBroker::Options{});
+  broker.publish("a", "{}");
+  broker.publishTransient("stats", "{\"x\":1}");
+  broker.publish("b", "{}");
+  EXPECT_EQ(broker.lastEventId(), 2u);
+  EXPECT_EQ(broker.preamble(std::string("1")), "retry: 2000\n\n" + SseBroker::formatEvent(2, "b", "{}"));
+}
+
+TEST_F(WebLoopback, StatsReachClientsWithoutAnId) {
+  HttpClient client;
+  SseStream stream(client.session(), base_ + "/api/v1/events");
+  ASSERT_TRUE(stream.waitFor("retry: "));
+  server_->events().publish("input.created", "{\"input\":\"cam1\"}");
+  server_->events().publishTransient("stats", "{\"inputs\":[]}");
+  ASSERT_TRUE(stream.waitFor("event: stats\ndata: {\"inputs\":[]}\n\n")) << stream.received();
+  EXPECT_NE(stream.received().find("id: 1\nevent: input.created\n"), std::string::npos);
+  EXPECT_EQ(stream.received().find("id: 2"), std::string::npos) << stream.received();
 }
 
 }  // namespace
