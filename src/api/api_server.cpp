@@ -74,7 +74,7 @@ struct DeferredReply {
 
 bool isCompatPath(const char* path) {
   return g_str_has_prefix(path, "/api/relay/") || g_str_has_prefix(path, "/api/input/") ||
-         g_str_has_prefix(path, "/api/output/");
+         g_str_has_prefix(path, "/api/output/") || g_str_has_prefix(path, "/api/recording/");
 }
 
 }  // namespace

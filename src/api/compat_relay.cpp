@@ -7,6 +7,7 @@
 #include <json-glib/json-glib.h>
 
 #include "api/compat_model.h"
+#include "api/compat_request.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/json_io.h"
@@ -16,46 +17,6 @@
 namespace mls::api {
 
 namespace {
-
-Response statusResponse(const char* status) {
-  JsonObject* root = json_object_new();
-  json_object_set_string_member(root, "status", status);
-  return jsonResponse(200, root);
-}
-
-Response compatError(const Error& error) { return compatErrorResponse(error); }
-
-Response badRequest(const std::string& message) {
-  return compatError(Error{ErrorCode::BadRequest, message, {}});
-}
-
-// Reads the body as a Go-MLS request object with exactly the `allowed` string members.
-struct GoBody {
-  JsonNode* node = nullptr;  // owned
-  ~GoBody() {
-    if (node) json_node_unref(node);
-  }
-  JsonObject* object() const { return json_node_get_object(node); }
-};
-
-Result<void> readGoBody(const Request& request, const char* const* allowed, GoBody* body) {
-  auto parsed = parseJsonBody(request);
-  if (!parsed) {
-    Error error = parsed.error();
-    if (error.code == ErrorCode::BadRequest) error.message = "Invalid request: " + error.message;
-    return fail(error);
-  }
-  body->node = *parsed;
-  if (auto ok = refuseUnknownMembers(body->object(), allowed); !ok)
-    return fail(ErrorCode::BadRequest, "Invalid request: " + ok.error().message, ok.error().field);
-  return {};
-}
-
-Result<std::string> field(const GoBody& body, const char* name) {
-  auto value = readString(body.object(), name);
-  if (!value) return fail(ErrorCode::BadRequest, "Invalid request: " + value.error().message, name);
-  return value;
-}
 
 Error relayNotFound(const std::string& what, const std::string& name) {
   return Error{ErrorCode::NotFound, what + " relay not found: " + name, {}};
@@ -102,7 +63,7 @@ Response relay_start(const Request& request, Backend& backend, const ApiOptions&
        {std::pair{"input_url", &relay.input_url}, std::pair{"output_url", &relay.output_url},
         std::pair{"input_name", &relay.input_name}, std::pair{"output_name", &relay.output_name},
         std::pair{"platform_preset", &relay.platform_preset}}) {
-    auto value = field(body, name);
+    auto value = goField(body, name);
     if (!value) return compatError(value.error());
     *target = *value;
   }
@@ -142,10 +103,10 @@ Response relay_stop(const Request& request, Backend& backend, const ApiOptions&)
                                         nullptr};
   GoBody body;
   if (auto ok = readGoBody(request, allowed, &body); !ok) return compatError(ok.error());
-  auto input_url = field(body, "input_url");
-  auto output_url = field(body, "output_url");
-  auto input_name = field(body, "input_name");
-  auto output_name = field(body, "output_name");
+  auto input_url = goField(body, "input_url");
+  auto output_url = goField(body, "output_url");
+  auto input_name = goField(body, "input_name");
+  auto output_name = goField(body, "output_name");
   for (auto* r : {&input_url, &output_url, &input_name, &output_name})
     if (!*r) return compatError(r->error());
   if (input_name->empty() || output_name->empty())
@@ -165,9 +126,9 @@ Response relay_delete_input(const Request& request, Backend& backend, const ApiO
   static const char* const allowed[] = {"input_url", "input_name", nullptr};
   GoBody body;
   if (auto ok = readGoBody(request, allowed, &body); !ok) return compatError(ok.error());
-  auto input_url = field(body, "input_url");
+  auto input_url = goField(body, "input_url");
   if (!input_url) return compatError(input_url.error());
-  auto input_name = field(body, "input_name");
+  auto input_name = goField(body, "input_name");
   if (!input_name) return compatError(input_name.error());
   if (input_name->empty()) return badRequest("Input name is required");
   auto target = findTarget(backend, *input_name, *input_url, nullptr, {});
@@ -181,10 +142,10 @@ Response relay_delete_output(const Request& request, Backend& backend, const Api
                                         nullptr};
   GoBody body;
   if (auto ok = readGoBody(request, allowed, &body); !ok) return compatError(ok.error());
-  auto input_url = field(body, "input_url");
-  auto output_url = field(body, "output_url");
-  auto input_name = field(body, "input_name");
-  auto output_name = field(body, "output_name");
+  auto input_url = goField(body, "input_url");
+  auto output_url = goField(body, "output_url");
+  auto input_name = goField(body, "input_name");
+  auto output_name = goField(body, "output_name");
   for (auto* r : {&input_url, &output_url, &input_name, &output_name})
     if (!*r) return compatError(r->error());
   if (input_name->empty() || output_name->empty())

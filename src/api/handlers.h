@@ -21,6 +21,8 @@ MLS_API_HANDLER(inputs_patch);
 MLS_API_HANDLER(inputs_delete);
 MLS_API_HANDLER(inputs_start);
 MLS_API_HANDLER(inputs_stop);
+MLS_API_HANDLER(inputs_record_start);
+MLS_API_HANDLER(inputs_record_stop);
 MLS_API_HANDLER(inputs_launch);
 
 // /api/v1/inputs/{input}/outputs…
@@ -57,6 +59,8 @@ MLS_API_HANDLER(relay_status);
 MLS_API_HANDLER(relay_export);
 MLS_API_HANDLER(relay_import);
 MLS_API_HANDLER(relay_presets);
+MLS_API_HANDLER(recording_start);
+MLS_API_HANDLER(recording_stop);
 
 #undef MLS_API_HANDLER
 

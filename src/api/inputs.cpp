@@ -1,4 +1,5 @@
-// /api/v1/inputs: list, create, get, patch, delete, start and stop inputs. Inputs are shown with
+// /api/v1/inputs: list, create, get, patch, delete, start and stop inputs, and start and stop
+// their recording. Inputs are shown with
 // their observed state and their outputs (resources.h); URLs are masked. Pure handlers; main
 // thread.
 #include <json-glib/json-glib.h>
@@ -34,6 +35,21 @@ Response setInputEnabled(const Request& request, Backend& backend, const ApiOpti
   model::InputSpec changed = *current;
   changed.enabled = enabled;
   if (auto ok = backend.updateInput(std::move(changed)); !ok) return errorResponse(ok.error());
+  return inputResponse(200, name, backend, options);
+}
+
+// The `record` flag: recording starts (or ends, its last segment finalized) as the supervisor
+// applies the change; persisted, so it survives a restart.
+Response setInputRecording(const Request& request, Backend& backend, const ApiOptions& options,
+                           bool record) {
+  const std::string& name = request.param("input");
+  const model::InputSpec* current = backend.config().findInput(name);
+  if (!current) return errorResponse(unknownInput(name));
+  if (current->record != record) {
+    model::InputSpec changed = *current;
+    changed.record = record;
+    if (auto ok = backend.updateInput(std::move(changed)); !ok) return errorResponse(ok.error());
+  }
   return inputResponse(200, name, backend, options);
 }
 
@@ -96,6 +112,15 @@ Response inputs_start(const Request& request, Backend& backend, const ApiOptions
 
 Response inputs_stop(const Request& request, Backend& backend, const ApiOptions& options) {
   return setInputEnabled(request, backend, options, false);
+}
+
+Response inputs_record_start(const Request& request, Backend& backend,
+                             const ApiOptions& options) {
+  return setInputRecording(request, backend, options, true);
+}
+
+Response inputs_record_stop(const Request& request, Backend& backend, const ApiOptions& options) {
+  return setInputRecording(request, backend, options, false);
 }
 
 }  // namespace mls::api

@@ -40,6 +40,19 @@ JsonObject* mediaJson(const model::MediaInfo& media) {
   return object;
 }
 
+JsonObject* recordingJson(const model::RecordingStatus& recording) {
+  JsonObject* object = json_object_new();
+  addRunStatus(object, recording.run);
+  json_object_set_string_member(object, "segment", recording.segment.c_str());
+  json_object_set_int_member(object, "segments", recording.segments);
+  if (recording.started_unix_s > 0 && recording.run.state != model::RunState::Stopped)
+    json_object_set_string_member(object, "started_at",
+                                  isoTimeUtc(recording.started_unix_s * 1000).c_str());
+  else
+    json_object_set_null_member(object, "started_at");
+  return object;
+}
+
 const char* audioModeName(model::AudioMode mode) {
   switch (mode) {
     case model::AudioMode::Auto:
@@ -100,6 +113,7 @@ JsonNode* inputResource(const model::InputSpec& input, const Backend& backend,
   addRunStatus(object, status.run);
   json_object_set_object_member(object, "media", mediaJson(status.media));
   json_object_set_int_member(object, "rtsp_clients", status.rtsp_clients);
+  json_object_set_object_member(object, "recording", recordingJson(status.recording));
   JsonArray* outputs = json_array_new();
   for (const model::OutputSpec& output : input.outputs)
     json_array_add_element(outputs, outputResource(input.name, output, backend));

@@ -26,6 +26,8 @@ JsonNode* outputResource(const std::string& input, const model::OutputSpec& outp
 
 // The observed fields of a RunStatus, added to `object`.
 void addRunStatus(JsonObject* object, const model::RunStatus& status);
+// The observed state of an input's recording ("recording" in the input resource).
+JsonObject* recordingJson(const model::RecordingStatus& recording);  // transfer full
 JsonObject* mediaJson(const model::MediaInfo& media);  // transfer full
 
 // "auto", "silence-if-missing", "none" (as in the output JSON).

@@ -20,6 +20,8 @@ const std::vector<Route>& routes() {
       {"POST",   "/api/v1/inputs/{input}/start",                       inputs_start,   B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/stop",                        inputs_stop,    B::None, v1},
       {"GET",    "/api/v1/inputs/{input}/launch",                      inputs_launch,  B::None, v1},
+      {"POST",   "/api/v1/inputs/{input}/recording",                   inputs_record_start, B::None, v1},
+      {"DELETE", "/api/v1/inputs/{input}/recording",                   inputs_record_stop,  B::None, v1},
       {"GET",    "/api/v1/inputs/{input}/outputs",                     outputs_list,   B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/outputs",                     outputs_create, B::Json, v1},
       {"GET",    "/api/v1/inputs/{input}/outputs/{output}",            outputs_get,    B::None, v1},
@@ -52,6 +54,8 @@ const std::vector<Route>& routes() {
       {"GET",    "/api/relay/export",                                  relay_export,        B::None,      gomls},
       {"POST",   "/api/relay/import",                                  relay_import,        B::Multipart, gomls},
       {"GET",    "/api/relay/presets",                                 relay_presets,       B::None,      gomls},
+      {"POST",   "/api/recording/start",                               recording_start,     B::Json,      gomls},
+      {"POST",   "/api/recording/stop",                                recording_stop,      B::Json,      gomls},
   };
   // clang-format on
   return table;

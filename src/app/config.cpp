@@ -62,6 +62,14 @@ constexpr OptionDef kOptions[] = {
     {"retry_initial", "retry-initial", Kind::Text, "SECONDS",
      "First retry delay after a failure, doubling from there (default 1)"},
     {"retry_max", "retry-max", Kind::Text, "SECONDS", "Longest retry delay (default 30)"},
+    {"segment_duration", "segment-duration", Kind::Text, "SECONDS",
+     "Length of a recording segment; inputs may override it (default 600)"},
+    {"recording_format", "recording-format", Kind::Text, "FORMAT",
+     "mp4 (fragmented, 1 s fragments) or ts (MPEG-TS) (default mp4)"},
+    {"retention_max_age", "retention-max-age", Kind::Text, "SECONDS",
+     "Delete finished segments older than this; inputs may override it (default 0: no limit)"},
+    {"disk_min_free", "disk-min-free", Kind::Text, "PERCENT",
+     "Delete the oldest finished segments while free disk space is under this (default 10)"},
     {"fail_on_leak", "fail-on-leak", Kind::Flag, nullptr,
      "Exit with code 3 when the exit audit finds threads or fds left (default: report only)"},
 };
@@ -362,6 +370,33 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
     }
     (key == "retry_initial" ? out->retry_initial_ms : out->retry_max_ms) =
         static_cast<int>(std::lround(*s * 1000));
+  } else if (key == "segment_duration") {
+    int s = 0;
+    if (!model::parseInt(value.text, &s) || s < 1 || s > 86400) {
+      return invalid(value.origin + " must be a whole number of seconds from 1 to 86400 (got '" +
+                     value.text + "')");
+    }
+    out->segment_duration_s = s;
+  } else if (key == "recording_format") {
+    auto format = model::parseSegmentFormat(value.text);
+    if (!format) {
+      return invalid(value.origin + " must be mp4 or ts (got '" + value.text + "')");
+    }
+    out->recording_format = *format;
+  } else if (key == "retention_max_age") {
+    int64_t s = 0;
+    if (!model::parseInt64(value.text, &s) || s < 0) {
+      return invalid(value.origin + " must be a whole number of seconds, 0 for no limit (got '" +
+                     value.text + "')");
+    }
+    out->retention_max_age_s = s;
+  } else if (key == "disk_min_free") {
+    int percent = 0;
+    if (!model::parseInt(value.text, &percent) || percent < 0 || percent > 99) {
+      return invalid(value.origin + " must be a whole percentage from 0 to 99 (got '" +
+                     value.text + "')");
+    }
+    out->disk_min_free_percent = percent;
   }
   return {};
 }

@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/result.h"
+#include "model/recording_names.h"
 
 namespace mls::app {
 
@@ -37,6 +38,11 @@ struct ServerOptions {
   int retry_initial_ms = 1000, retry_max_ms = 30000;  // --retry-initial / --retry-max SECONDS
   std::string config_file;                            // --config FILE (absolute)
   bool fail_on_leak = false;  // --fail-on-leak: exit kLeakExitCode when the exit audit finds leaks
+  // Recordings (inputs may override the segment length and the maximum age).
+  int segment_duration_s = 600;                                // --segment-duration SECONDS
+  model::SegmentFormat recording_format = model::SegmentFormat::Mp4;  // --recording-format
+  int64_t retention_max_age_s = 0;  // --retention-max-age SECONDS; 0: keep until disk is low
+  int disk_min_free_percent = 10;   // --disk-min-free PERCENT: delete oldest segments below it
 };
 
 // mlsd's exit code when --fail-on-leak is set and the exit audit finds application threads or

@@ -23,6 +23,7 @@
 #include "diag/thread_audit.h"
 #include "media/output_pipeline.h"
 #include "media/preview.h"
+#include "media/segment_repair.h"
 #include "media/supervisor.h"
 #include "mls_config.h"
 #include "model/state_store.h"
@@ -127,8 +128,22 @@ int Server::run() {
   }
   rtsp_address.port = *rtsp_port;
 
+  // Recordings: the folder exists, and what a crash left open is repaired before anything
+  // lists or extends it.
+  if (g_mkdir_with_parents(options_.recordings_dir.c_str(), 0755) != 0) {
+    MLS_ERROR("recording", "cannot create the recordings directory %s: %s",
+              options_.recordings_dir.c_str(), g_strerror(errno));
+    return 1;
+  }
+  if (int repaired = media::recoverInterrupted(options_.recordings_dir); repaired > 0)
+    MLS_WARN("recording", "%d segment(s) left open by a crash were repaired and marked interrupted",
+             repaired);
+
   media::RunSettings settings;
   settings.media_dir = options_.media_dir;
+  settings.recordings_dir = options_.recordings_dir;
+  settings.segment_duration_s = options_.segment_duration_s;
+  settings.recording_format = options_.recording_format;
   settings.stall_timeout_ms = options_.stall_timeout_ms;
   settings.backoff.initial_ms = options_.retry_initial_ms;
   settings.backoff.max_ms = options_.retry_max_ms;

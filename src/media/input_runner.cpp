@@ -14,6 +14,7 @@ InputRunner::InputRunner(const model::InputSpec& spec, RunContext& ctx)
         publishState(ctx_, spec_.name, "", tracker_.status());
       }) {
   syncOutputs(spec);
+  syncRecording(spec);
   attempt();
 }
 
@@ -29,6 +30,7 @@ void InputRunner::update(const model::InputSpec& spec) {
   model::InputSpec old = spec_;
   spec_ = spec;
   syncOutputs(spec);
+  syncRecording(spec);
   if (restart) {
     MLS_INFO("input", "%s: %s", spec_.name.c_str(),
              spec_.enabled ? "source changed, restarting" : "stopped");
@@ -57,6 +59,20 @@ void InputRunner::syncOutputs(const model::InputSpec& spec) {
       it->second->update(out);
     }
   }
+}
+
+void InputRunner::syncRecording(const model::InputSpec& spec) {
+  if (!spec.record) {
+    if (recording_) recording_->stop(ctx_.settings.output_drain_ms);
+    recording_.reset();
+    return;
+  }
+  if (recording_) {
+    recording_->update(spec);
+    return;
+  }
+  recording_ = std::make_unique<RecordingRunner>(spec.name, spec, ctx_);
+  recording_->setInput(pipeline_ && pipeline_->ready() ? pipeline_.get() : nullptr);
 }
 
 void InputRunner::attempt() {
@@ -93,6 +109,7 @@ void InputRunner::onReady() {
   MLS_INFO("input", "%s: live", spec_.name.c_str());
   tracker_.live();
   for (auto& [name, out] : outputs_) out->setInput(pipeline_.get());
+  if (recording_) recording_->setInput(pipeline_.get());
   if (ctx_.publisher) ctx_.publisher->publish(spec_.name, *pipeline_);
 }
 
@@ -108,12 +125,14 @@ void InputRunner::teardown(int output_drain_ms) {
     if (output_drain_ms > 0) out->stopPipeline(output_drain_ms);
     out->setInput(nullptr);
   }
+  if (recording_) recording_->setInput(nullptr);  // ends its segment cleanly
   if (pipeline_ && ctx_.publisher) ctx_.publisher->withdraw(spec_.name);
   if (pipeline_) InputPipeline::dispose(std::move(pipeline_), ctx_.reaper, nullptr);
 }
 
 void InputRunner::stopAll(int drain_ms) {
   for (auto& [name, out] : outputs_) out->stopPipeline(drain_ms);
+  if (recording_) recording_->stop(drain_ms);
   teardown(0);
   tracker_.cancelRetry();
 }
@@ -140,6 +159,7 @@ void InputRunner::tick(double elapsed_s) {
     }
   }
   for (auto& [name, out] : outputs_) out->tick(elapsed_s);
+  if (recording_) recording_->tick(elapsed_s);
 }
 
 int InputRunner::stallTimeoutMs() const {
@@ -156,12 +176,18 @@ model::InputStatus InputRunner::status() {
   if (pipeline_ && pipeline_->ready()) last_media_ = pipeline_->media();
   s.media = last_media_;
   s.rtsp_clients = ctx_.publisher ? ctx_.publisher->clients(spec_.name) : 0;
+  if (recording_) s.recording = recording_->status();
+  else s.recording.run.state = model::RunState::Stopped;
   return s;
 }
 
 const model::RunStatus* InputRunner::outputStatus(const std::string& output) const {
   auto it = outputs_.find(output);
   return it == outputs_.end() ? nullptr : &it->second->status();
+}
+
+const OutputPipeline* InputRunner::recorderPipeline() const {
+  return recording_ ? recording_->pipeline() : nullptr;
 }
 
 const OutputPipeline* InputRunner::outputPipeline(const std::string& output) const {

@@ -1,7 +1,9 @@
 // InputRunner: supervises one input and owns the runners of its outputs. It keeps the input's
 // pipeline running while enabled; a source that errors, ends (EOS) or stalls (no media for the
 // stall timeout) is torn down and retried with backoff, while its outputs stay configured and
-// wait (idle) to resume when it is live again. Owned by the Supervisor; main thread.
+// wait (idle) to resume when it is live again. The same holds for its recording (when `record`
+// is set), which ends its segment cleanly when the source goes and starts a new one when it is
+// back. Owned by the Supervisor; main thread.
 #pragma once
 
 #include <map>
@@ -10,6 +12,7 @@
 
 #include "media/input_pipeline.h"
 #include "media/output_runner.h"
+#include "media/recording_runner.h"
 #include "media/run_context.h"
 #include "media/run_tracker.h"
 #include "model/spec.h"
@@ -33,6 +36,8 @@ class InputRunner {
   InputPipeline* pipeline() const { return pipeline_.get(); }
   // The output's running pipeline, nullptr when it has none (or there is no such output).
   const OutputPipeline* outputPipeline(const std::string& output) const;
+  // The recorder's running pipeline, nullptr when there is none.
+  const OutputPipeline* recorderPipeline() const;
 
   // Stops everything: outputs drained (drain_ms), then the input pipeline.
   void stopAll(int drain_ms);
@@ -43,6 +48,7 @@ class InputRunner {
   void onReady();
   void onFailed(const std::string& error);
   void syncOutputs(const model::InputSpec& spec);
+  void syncRecording(const model::InputSpec& spec);
   int stallTimeoutMs() const;
   static bool sourceChanged(const model::InputSpec& a, const model::InputSpec& b);
 
@@ -51,6 +57,7 @@ class InputRunner {
   RunTracker tracker_;
   std::unique_ptr<InputPipeline> pipeline_;
   std::map<std::string, std::unique_ptr<OutputRunner>> outputs_;
+  std::unique_ptr<RecordingRunner> recording_;  // while spec_.record
   model::MediaInfo last_media_;
   SourceGuard deferred_;
 };

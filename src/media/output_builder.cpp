@@ -16,8 +16,6 @@
 namespace mls::media {
 namespace {
 
-// How much an output may queue towards a slow destination before it drops to the next keyframe.
-constexpr uint64_t kMaxBacklogBytes = 4 * 1024 * 1024;  // ~10 s at 3 Mb/s
 // How late a stream may be before an output's live muxer stops waiting for it and stamps what
 // it has (clamping the late stream's timestamps). 500 ms was overrun by a 0.4 s stall on a
 // loaded machine; a relay to an ingest server does not mind a second more of latency.
@@ -96,29 +94,7 @@ Result<GstElement*> OutputBuilder::makeSink(const std::string& scheme) {
   return fail(ErrorCode::Invalid, "unsupported output scheme '" + scheme + "'", "url");
 }
 
-Result<GstElement*> OutputBuilder::addAppSrc(TapKind kind) {
-  auto tap = input_.tap(kind);
-  if (!tap) return fail(tap.error());
-  // A process-unique name: GStreamer names the appsrc's streaming thread "<name>:src", and the
-  // thread audit (diag/thread_audit.h) finds the output that owns a thread by that name, so two
-  // outputs must not share it. Short, as the kernel keeps 15 bytes of a thread name.
-  static unsigned next_feed = 0;  // main thread only
-  std::string name = "feed" + std::to_string(next_feed++) + "-" + tapKindName(kind);
-  auto src = add("appsrc", name.c_str());
-  if (!src) return src;
-  g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
-               "max-bytes", (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
-  if (GstCaps* caps = (*tap)->caps()) {
-    g_object_set(*src, "caps", caps, nullptr);
-    gst_caps_unref(caps);
-  }
-  // Output running time == input running time: both pipelines share the system clock and the
-  // output takes the input's base time (see OutputPipeline::start), so the offset is 0.
-  auto feed = std::make_shared<Feed>(*src, 0, kMaxBacklogBytes);
-  out_.subscriptions_.push_back({*tap, std::move(feed)});
-  describe(std::string("appsrc name=") + name + " is-live=true format=time");
-  return src;
-}
+Result<GstElement*> OutputBuilder::addAppSrc(TapKind kind) { return out_.addFeed(input_, kind); }
 
 Result<void> OutputBuilder::buildMuxedPassthrough(TapKind kind, const std::string& scheme) {
   auto src = addAppSrc(kind);

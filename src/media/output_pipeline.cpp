@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "media/media_log.h"
 #include "media/output_builder.h"
+#include "media/recorder_builder.h"
 #include "model/url.h"
 
 #define GST_CAT_DEFAULT mls_output_debug
@@ -14,8 +15,10 @@
 namespace mls::media {
 namespace {
 
-constexpr uint64_t kLiveAfterBuffers = 3;
-int g_drains_in_flight = 0;  // main thread  // the sink has taken this many: the peer accepts
+constexpr uint64_t kLiveAfterBuffers = 3;  // the sink has taken this many: the peer accepts
+int g_drains_in_flight = 0;                // main thread
+// How much an output may queue towards a slow destination before it drops to the next keyframe.
+constexpr uint64_t kMaxBacklogBytes = 4 * 1024 * 1024;  // ~10 s at 3 Mb/s
 
 // Errors that another attempt will not fix: the destination refused us on purpose.
 bool isPermanentText(const std::string& text) {
@@ -35,6 +38,15 @@ bool isPermanent(GError* error) {
          error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED;
 }
 
+// A recorder that cannot write its files: disk full, no permission, a folder that is a file.
+bool isWriteError(GError* error) {
+  return error && error->domain == GST_RESOURCE_ERROR &&
+         (error->code == GST_RESOURCE_ERROR_OPEN_WRITE ||
+          error->code == GST_RESOURCE_ERROR_OPEN_READ_WRITE ||
+          error->code == GST_RESOURCE_ERROR_WRITE || error->code == GST_RESOURCE_ERROR_CLOSE ||
+          error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT);
+}
+
 }  // namespace
 
 struct OutputPipeline::Anchor {
@@ -48,20 +60,24 @@ OutputPipeline::OutputPipeline(std::string name, Callbacks callbacks)
 
 OutputPipeline::~OutputPipeline() = default;
 
+GstPipeline* OutputPipeline::newPipeline(const std::string& name, InputPipeline& input) {
+  GstElement* pipeline = gst_pipeline_new(name.c_str());
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
+  // Same base time as the input: output running time equals input running time.
+  gst_element_set_start_time(pipeline, GST_CLOCK_TIME_NONE);
+  gst_element_set_base_time(pipeline, input.baseTime());
+  return GST_PIPELINE(pipeline);
+}
+
 Result<std::unique_ptr<OutputPipeline>> OutputPipeline::create(const std::string& input_name,
                                                                const model::OutputSpec& output,
                                                                InputPipeline& input,
                                                                Callbacks callbacks) {
   std::unique_ptr<OutputPipeline> self(
       new OutputPipeline(input_name + "/" + output.name, std::move(callbacks)));
-  std::string pipeline_name = "output-" + input_name + "-" + output.name;
-  self->pipeline_ = adoptFloating(gst_pipeline_new(pipeline_name.c_str()));
-  g_autoptr(GstClock) clock = gst_system_clock_obtain();
-  gst_pipeline_use_clock(GST_PIPELINE(self->pipeline_.get()), clock);
-  // Same base time as the input: output running time equals input running time.
-  gst_element_set_start_time(self->pipeline_.get(), GST_CLOCK_TIME_NONE);
-  gst_element_set_base_time(self->pipeline_.get(), input.baseTime());
-
+  self->pipeline_ =
+      adoptFloating(GST_ELEMENT(newPipeline("output-" + input_name + "-" + output.name, input)));
   OutputBuilder builder(*self, input, output);
   if (auto built = builder.build(); !built) {
     self->subscriptions_.clear();
@@ -71,6 +87,49 @@ Result<std::unique_ptr<OutputPipeline>> OutputPipeline::create(const std::string
   self->bus_watch_ = gst_bus_add_watch(bus, &OutputPipeline::onBusMessage, self.get());
   GST_INFO_OBJECT(self->pipeline_.get(), "built: %s", self->launch_.c_str());
   return self;
+}
+
+Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createRecorder(
+    const std::string& input_name, const RecorderSettings& settings, InputPipeline& input,
+    Callbacks callbacks) {
+  std::unique_ptr<OutputPipeline> self(
+      new OutputPipeline(input_name + "/recording", std::move(callbacks)));
+  self->pipeline_ = adoptFloating(GST_ELEMENT(newPipeline("recorder-" + input_name, input)));
+  RecorderBuilder builder(*self, input, input_name, settings);
+  if (auto built = builder.build(); !built) {
+    self->subscriptions_.clear();
+    return fail(built.error());
+  }
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline_.get()));
+  self->bus_watch_ = gst_bus_add_watch(bus, &OutputPipeline::onBusMessage, self.get());
+  GST_INFO_OBJECT(self->pipeline_.get(), "built: %s", self->launch_.c_str());
+  return self;
+}
+
+Result<GstElement*> OutputPipeline::addFeed(InputPipeline& input, TapKind kind) {
+  auto tap = input.tap(kind);
+  if (!tap) return fail(tap.error());
+  // A process-unique name: GStreamer names the appsrc's streaming thread "<name>:src", and the
+  // thread audit (diag/thread_audit.h) finds the output that owns a thread by that name, so two
+  // outputs must not share it. Short, as the kernel keeps 15 bytes of a thread name.
+  static unsigned next_feed = 0;  // main thread only
+  std::string name = "feed" + std::to_string(next_feed++) + "-" + tapKindName(kind);
+  auto src = makeElement("appsrc", name.c_str());
+  if (!src) return src;
+  gst_bin_add(GST_BIN(pipeline_.get()), *src);
+  g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
+               "max-bytes", (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
+  if (GstCaps* caps = (*tap)->caps()) {
+    g_object_set(*src, "caps", caps, nullptr);
+    gst_caps_unref(caps);
+  }
+  // Output running time == input running time: both pipelines share the system clock and the
+  // output takes the input's base time (newPipeline()), so the offset is 0.
+  auto feed = std::make_shared<Feed>(*src, 0, kMaxBacklogBytes);
+  subscriptions_.push_back({*tap, std::move(feed)});
+  if (!launch_.empty()) launch_ += "  ";
+  launch_ += std::string("appsrc name=") + name + " is-live=true format=time";
+  return src;
 }
 
 Result<void> OutputPipeline::start() {
@@ -145,7 +204,8 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
       g_autofree gchar* debug = nullptr;
       gst_message_parse_error(message, &error, &debug);
       std::string text = describeGstError(error, debug);
-      bool permanent = isPermanent(error) || isPermanentText(text);
+      bool permanent = isPermanent(error) || isPermanentText(text) ||
+                       (self->recording_ && isWriteError(error));
       GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s",
                          GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text.c_str());
       if (self->drain_reaper_) {
@@ -155,8 +215,12 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
       self->reportFailure(text, permanent);
       break;
     }
+    case GST_MESSAGE_ELEMENT:
+      self->onElementMessage(message);
+      break;
     case GST_MESSAGE_EOS:
       if (self->drain_reaper_) {
+        self->ended_cleanly_ = true;
         self->finishDrain();
         return G_SOURCE_REMOVE;
       }
@@ -168,6 +232,19 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
   return G_SOURCE_CONTINUE;
 }
 
+void OutputPipeline::onElementMessage(GstMessage* message) {
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!recording_ || !s) return;
+  bool opened = gst_structure_has_name(s, "splitmuxsink-fragment-opened");
+  if (!opened && !gst_structure_has_name(s, "splitmuxsink-fragment-closed")) return;
+  const gchar* location = gst_structure_get_string(s, "location");
+  if (!location) return;
+  g_autofree gchar* base = g_path_get_basename(location);
+  std::string file = opened ? std::string(base) : recording_->closed(location);
+  GST_INFO_OBJECT(pipeline_.get(), "segment %s %s", file.c_str(), opened ? "opened" : "closed");
+  if (!drain_reaper_ && callbacks_.segment) callbacks_.segment(file, opened);
+}
+
 int OutputPipeline::drainsInFlight() { return g_drains_in_flight; }
 
 void OutputPipeline::dispose(std::unique_ptr<OutputPipeline> self, Reaper& reaper, int drain_ms,
@@ -176,9 +253,13 @@ void OutputPipeline::dispose(std::unique_ptr<OutputPipeline> self, Reaper& reape
   self->anchor_->self = nullptr;
   self->drain_reaper_ = &reaper;
   self->drain_done_ = std::move(done);
+  // Playing, or on its way there (a recorder's splitmuxsink adds a sink per segment, which puts
+  // the pipeline through an asynchronous state change each time).
   GstState state = GST_STATE_NULL;
-  gst_element_get_state(self->pipeline_.get(), &state, nullptr, 0);
-  if (drain_ms > 0 && state == GST_STATE_PLAYING && self->bus_watch_ && !self->failed_) {
+  GstState pending = GST_STATE_VOID_PENDING;
+  gst_element_get_state(self->pipeline_.get(), &state, &pending, 0);
+  bool playing = state == GST_STATE_PLAYING || pending == GST_STATE_PLAYING;
+  if (drain_ms > 0 && playing && self->bus_watch_ && !self->failed_) {
     OutputPipeline* raw = self.release();  // owned by the drain until finishDrain()
     g_drains_in_flight++;
     raw->draining_ = true;
@@ -207,6 +288,14 @@ void OutputPipeline::finishDrain() {
   bus_watch_ = 0;
   Reaper* reaper = drain_reaper_;
   auto done = std::move(drain_done_);
+  if (recording_) {
+    // Once the files are closed (NULL): what is still open is complete after a clean EOS, and
+    // cut short otherwise.
+    done = [recording = recording_, clean = ended_cleanly_, done = std::move(done)]() {
+      recording->finish(clean);
+      if (done) done();
+    };
+  }
   GstElement* pipeline = GST_ELEMENT(gst_object_ref(pipeline_.get()));
   auto keep = std::make_unique<Keep>();
   keep->pipeline = std::move(self);

@@ -7,6 +7,8 @@
 //   passthrough SRT/UDP   MpegTs tap → appsrc → srtsink | udpsink
 //   everything else       Video/Audio taps → appsrc → [decode → scale/rotate/rate → encode]
 //                         (+ silent AAC when asked) → flvmux | mpegtsmux | rtspclientsink
+//   a recording           Video/Audio taps → appsrc → parse → splitmuxsink (segment files;
+//                         see recorder_builder.h and recording_files.h)
 //
 // Owned by an OutputRunner on the main thread. Probes run on streaming threads and only touch
 // atomics and post to the main context.
@@ -24,10 +26,18 @@
 #include "core/result.h"
 #include "media/input_pipeline.h"
 #include "media/reaper.h"
+#include "media/recording_files.h"
 #include "media/tap.h"
 #include "model/spec.h"
 
 namespace mls::media {
+
+// What a recorder needs to know beyond its input.
+struct RecorderSettings {
+  std::string recordings_dir;  // absolute
+  int segment_duration_s = 600;
+  model::SegmentFormat format = model::SegmentFormat::Mp4;
+};
 
 class OutputPipeline {
  public:
@@ -35,6 +45,8 @@ class OutputPipeline {
     std::function<void()> live;  // main thread, once: the destination is taking media
     // main thread, once. `permanent`: retrying will not help (auth, rejected key, codec).
     std::function<void(const std::string& error, bool permanent)> failed;
+    // Recordings only, main thread: a segment file was opened (`opened`) or closed cleanly.
+    std::function<void(const std::string& file, bool opened)> segment;
   };
 
   // Builds the pipeline for `output` of `input` (which must be ready). Errors the operator must
@@ -42,6 +54,12 @@ class OutputPipeline {
   static Result<std::unique_ptr<OutputPipeline>> create(const std::string& input_name,
                                                         const model::OutputSpec& output,
                                                         InputPipeline& input, Callbacks callbacks);
+  // Builds the recorder of `input`: its streams as they are, in segment files under
+  // <recordings_dir>/<input_name>/. Errors the operator must fix are ErrorCode::Invalid.
+  static Result<std::unique_ptr<OutputPipeline>> createRecorder(const std::string& input_name,
+                                                                const RecorderSettings& settings,
+                                                                InputPipeline& input,
+                                                                Callbacks callbacks);
   ~OutputPipeline();
 
   // Sets PLAYING and subscribes to the input's taps.
@@ -81,7 +99,13 @@ class OutputPipeline {
   void finishDrain();
   void reportFailure(const std::string& error, bool permanent);
 
+  // Adds an appsrc fed from the input's tap of `kind`, subscribed in start().
+  Result<GstElement*> addFeed(InputPipeline& input, TapKind kind);
+  void onElementMessage(GstMessage* message);
+  static GstPipeline* newPipeline(const std::string& name, InputPipeline& input);
+
   friend class OutputBuilder;
+  friend class RecorderBuilder;
   std::string name_;  // "input/output", for logs
   Callbacks callbacks_;
   GstPtr<GstElement> pipeline_;
@@ -92,6 +116,8 @@ class OutputPipeline {
   bool live_reported_ = false;
   bool failed_ = false;
   std::string launch_;
+  std::shared_ptr<RecordingFiles> recording_;  // recorders only
+  bool ended_cleanly_ = false;                 // EOS came through while draining
   std::atomic<uint64_t> bytes_{0};
   std::atomic<uint64_t> sink_buffers_{0};
 

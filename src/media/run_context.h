@@ -9,12 +9,16 @@
 #include "media/reaper.h"
 #include "media/sources.h"
 #include "model/backoff.h"
+#include "model/recording_names.h"
 #include "model/status.h"
 
 namespace mls::media {
 
 struct RunSettings {
   std::string media_dir;
+  std::string recordings_dir;        // absolute; segments go to <recordings_dir>/<input>/
+  int segment_duration_s = 600;      // unless the input sets its own
+  model::SegmentFormat recording_format = model::SegmentFormat::Mp4;
   int stall_timeout_ms = 3000;       // an input with no media for this long has failed
   int input_connect_timeout_ms = 15000;  // an input must be live this long after starting
   int output_accept_timeout_ms = 15000;  // a destination must take media this long after start

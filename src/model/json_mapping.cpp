@@ -27,9 +27,10 @@ namespace mls::model {
 namespace {
 
 // Observed fields the API adds to responses. Accepted and ignored on read, whatever their type.
-constexpr std::array<std::string_view, 13> kObservedFields = {
-    "state", "last_error", "retries", "next_retry_at", "bitrate_bps", "fps",         "bytes",
-    "uptime_s", "media",   "profile", "rtsp_url",      "effective",   "rtsp_clients"};
+constexpr std::array<std::string_view, 14> kObservedFields = {
+    "state",    "last_error", "retries", "next_retry_at", "bitrate_bps",  "fps",      "bytes",
+    "uptime_s", "media",      "profile", "rtsp_url",      "effective",    "rtsp_clients",
+    "recording"};
 
 constexpr std::array<const char*, 7> kTranscodeFields = {
     "video_codec", "resolution",        "framerate",    "bitrate",
@@ -346,7 +347,8 @@ Result<void> applyInput(JsonNode* node, const std::string& prefix, bool patch, I
   }
   Reader r(*object, prefix);
   if (auto ok = r.checkKnown({"name", "url", "enabled", "record", "transport", "loop",
-                              "stall_timeout_ms", "latency_ms", "outputs"},
+                              "stall_timeout_ms", "latency_ms", "segment_duration_s",
+                              "retention_max_age_s", "outputs"},
                              false, true);
       !ok) {
     return ok;
@@ -373,6 +375,12 @@ Result<void> applyInput(JsonNode* node, const std::string& prefix, bool patch, I
     return ok;
   }
   if (auto ok = readInt(r, "latency_ms", &spec->latency_ms); !ok) {
+    return ok;
+  }
+  if (auto ok = readInt(r, "segment_duration_s", &spec->segment_duration_s); !ok) {
+    return ok;
+  }
+  if (auto ok = readInt(r, "retention_max_age_s", &spec->retention_max_age_s); !ok) {
     return ok;
   }
   if (patch || !r.has("outputs")) {
@@ -436,6 +444,8 @@ JsonNode* inputToJson(const InputSpec& input, Secrets secrets, bool with_outputs
   json_object_set_boolean_member(o, "loop", input.loop);
   json_object_set_int_member(o, "stall_timeout_ms", input.stall_timeout_ms);
   json_object_set_int_member(o, "latency_ms", input.latency_ms);
+  json_object_set_int_member(o, "segment_duration_s", input.segment_duration_s);
+  json_object_set_int_member(o, "retention_max_age_s", input.retention_max_age_s);
   if (with_outputs) {
     JsonArray* outputs = json_array_sized_new(static_cast<guint>(input.outputs.size()));
     for (const OutputSpec& output : input.outputs) {

@@ -7,7 +7,7 @@
 // (validate.h does that). Main thread (json-glib objects are not shared).
 //
 // Input JSON:  {"name","url","enabled","record","transport","loop","stall_timeout_ms",
-//               "latency_ms","outputs":[…]}
+//               "latency_ms","segment_duration_s","retention_max_age_s","outputs":[…]}
 // Output JSON: {"name","url","enabled","preset","video_codec","resolution":"1280x720",
 //               "framerate","bitrate" (kb/s, or "4500k"/"4.5M"),"rotation","keyframe_interval",
 //               "audio_bitrate" (kb/s or "128k"),"audio":"auto|silence-if-missing|none"}

@@ -53,11 +53,13 @@ struct InputSpec {
   std::string name;  // ^[a-z0-9][a-z0-9_-]{0,63}$, unique
   std::string url;   // full URL, secrets included
   bool enabled = true;
-  bool record = false;         // recording wanted (used by the recordings issue; persisted)
+  bool record = false;         // recording wanted (persisted: it survives a restart)
   std::string transport;       // rtsp(s): "tcp" (default when empty) or "udp"
   bool loop = false;           // file://: start again at the end
   int stall_timeout_ms = 0;    // 0: the server default (3000)
   int latency_ms = -1;         // rtsp/srt jitter-buffer latency; -1: element default
+  int segment_duration_s = 0;       // recording segment length; 0: the server default
+  int retention_max_age_s = 0;      // delete finished segments older than this; 0: server default
   std::vector<OutputSpec> outputs;
 
   bool operator==(const InputSpec&) const = default;

@@ -47,9 +47,18 @@ struct MediaInfo {
   int audio_channels = 0;
 };
 
+// The recorder of an input (recording_runner.h): RunStatus plus the files it writes.
+struct RecordingStatus {
+  RunStatus run;                // Stopped when the input is not being recorded
+  std::string segment;          // the file being written, empty when none
+  int segments = 0;             // segments opened since recording started
+  int64_t started_unix_s = 0;   // when recording was started (0: not recording)
+};
+
 struct InputStatus {
   RunStatus run;
   MediaInfo media;
+  RecordingStatus recording;
   int rtsp_clients = 0;  // RTSP sessions playing the input's publication
 };
 

@@ -132,6 +132,17 @@ Result<void> validateInput(const InputSpec& input, const ValidationContext& ctx)
                        std::to_string(input.stall_timeout_ms) + ")",
                    "stall_timeout_ms");
   }
+  if (input.segment_duration_s != 0 &&
+      (input.segment_duration_s < 1 || input.segment_duration_s > 86400)) {
+    return invalid("segment_duration_s must be 0 (server default) or 1..86400 (got " +
+                       std::to_string(input.segment_duration_s) + ")",
+                   "segment_duration_s");
+  }
+  if (input.retention_max_age_s < 0) {
+    return invalid("retention_max_age_s must be 0 (server default) or a number of seconds (got " +
+                       std::to_string(input.retention_max_age_s) + ")",
+                   "retention_max_age_s");
+  }
   if (input.latency_ms != -1 && (input.latency_ms < 0 || input.latency_ms > 10000)) {
     return invalid("latency_ms must be -1 (element default) or 0..10000 (got " +
                        std::to_string(input.latency_ms) + ")",

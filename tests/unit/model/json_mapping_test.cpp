@@ -104,7 +104,7 @@ TEST(JsonMapping, InputShape) {
   EXPECT_EQ(text(inputToJson(i, Secrets::Mask, false)),
             R"({"name":"cam1","url":"rtsp://u:)" + M +
                 R"(@cam/x","enabled":true,"record":false,"transport":"","loop":false,)"
-                R"("stall_timeout_ms":0,"latency_ms":-1})");
+                R"("stall_timeout_ms":0,"latency_ms":-1,"segment_duration_s":0,"retention_max_age_s":0})");
   EXPECT_NE(text(inputToJson(i, Secrets::Mask, true)).find(R"("outputs":[])"), std::string::npos);
 }
 
