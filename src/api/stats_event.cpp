@@ -28,7 +28,14 @@ std::string statsEventJson(const Backend& backend, const diag::ProcessFigures& p
   for (const model::InputSpec& input : backend.config().inputs) {
     JsonObject* in = json_object_new();
     json_object_set_string_member(in, "input", input.name.c_str());
-    addRates(in, backend.inputStatus(input.name).run);
+    const model::InputStatus status = backend.inputStatus(input.name);
+    addRates(in, status.run);
+    if (status.recording.run.state != model::RunState::Stopped) {
+      JsonObject* rec = json_object_new();
+      addRates(rec, status.recording.run);
+      json_object_set_string_member(rec, "segment", status.recording.segment.c_str());
+      json_object_set_object_member(in, "recording", rec);
+    }
     JsonArray* outputs = json_array_new();
     for (const model::OutputSpec& output : input.outputs) {
       JsonObject* out = json_object_new();

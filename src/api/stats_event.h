@@ -4,6 +4,7 @@
 // keep their own events (input.state, output.state); this one carries numbers only:
 //   {"uptime_s":…, "cpu_s":…, "rss_bytes":…, "threads":…,
 //    "inputs":[{"input":"cam1","bitrate_bps":…,"fps":…,"bytes":…,"uptime_s":…,
+//               "recording":{"bitrate_bps":…,"bytes":…,"segment":"…",…} (while recording),
 //               "outputs":[{"output":"yt","bitrate_bps":…,"fps":…,"bytes":…,"uptime_s":…}]}]}
 // "cpu_s" is user + system CPU seconds since start: a client derives CPU % from two events.
 // Sent with SseBroker::publishTransient (no id, not replayed).
