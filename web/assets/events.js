@@ -70,8 +70,11 @@ export function connect() {
   handle('input.state', (d) => { if (model.applyInputState(d)) model.emit('structure'); else model.reloadInput(d.input); });
   handle('output.state', (d) => { if (model.applyOutputState(d)) model.emit('structure'); else model.reloadInput(d.input); });
   handle('stats', (d) => { model.applyStats(d); model.emit('stats'); });
-  for (const t of ['recording.started', 'recording.stopped', 'recording.failed']) {
-    handle(t, (d) => { model.reloadInput(d.input); model.emit('recording-state', {type: t, ...d}); });
+  // The recorder's state: recording.state on every change (started/stopped/failed as well).
+  for (const t of ['recording.state', 'recording.started', 'recording.stopped', 'recording.failed']) {
+    handle(t, (d) => {
+      if (d.state ? model.applyRecordingState(d) : false) model.emit('structure'); else model.reloadInput(d.input);
+    });
   }
   handle('recording.segment', (d) => model.emit('recordings', {type: 'segment', ...d}));
   handle('recording.deleted', (d) => model.emit('recordings', {type: 'deleted', ...d}));

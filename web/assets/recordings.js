@@ -1,7 +1,7 @@
 // The Recordings view: start/stop recording per input (a blinking dot while it records), and
 // the segments (GET /api/v1/recordings, newest first) kept current by `recording.segment` and
 // `recording.deleted` events — a segment being written shows its size growing — with play in
-// the page, download and delete (confirmed). Hidden when this mlsd has no recordings API.
+// the page, download and delete (confirmed). Without the list API only the segments are missing.
 import {api, enc} from './api.js';
 import {badge, fmtBytes, fmtDuration, fmtTime, h, iconButton, toast} from './dom.js';
 import {confirmDialog, playDialog} from './dialogs.js';
@@ -48,7 +48,7 @@ function renderInputs() {
       h('td', null, badge(on && state === 'live' ? 'recording' : state, on && state === 'live' ? 'recording' : state),
         rec.last_error && state !== 'live' ? h('div', {class: 'error'}, rec.last_error) : null),
       h('td', {class: 'mono'}, rec.segment || '–'),
-      h('td', {class: 'num'}, rec.bytes ? fmtBytes(rec.bytes) : '–'),
+      h('td', {class: 'num written'}, rec.bytes ? fmtBytes(rec.bytes) : '–'),
       h('td', {class: 'actions'}, toggle));
   });
   $('rec-inputs').tBodies[0].replaceChildren(...rows);
@@ -78,14 +78,12 @@ function iconSvg(name) {
 }
 
 function render() {
-  if (available === false) {
-    $('rec-unavailable').hidden = false;
-    $('rec-body').hidden = true;
-    return;
-  }
-  $('rec-unavailable').hidden = true;
-  $('rec-body').hidden = false;
   renderInputs();
+  // Without the list API (an older mlsd) recording still starts and stops; only the segment
+  // list is missing.
+  $('rec-unavailable').hidden = available !== false;
+  $('rec-seg-toolbar').hidden = $('rec-seg-wrap').hidden = available === false;
+  if (available === false) { $('rec-empty').hidden = true; return; }
   const q = $('rec-search').value.trim().toLowerCase();
   const list = [...segments.values()]
     .filter((r) => !q || r.file.toLowerCase().includes(q) || r.input.toLowerCase().includes(q))
@@ -128,11 +126,17 @@ function onSegment(ev) {
 export function initRecordings() {
   $('rec-search').addEventListener('input', render);
   onChange('structure', () => { if (loaded) renderInputs(); });
+  onChange('stats', () => {
+    if (!loaded) return;
+    for (const input of store.inputs.values()) {
+      const cell = document.querySelector(`#rec-inputs tr[data-input="${CSS.escape(input.name)}"] .written`);
+      if (cell && input.recording) cell.textContent = input.recording.bytes ? fmtBytes(input.recording.bytes) : '–';
+    }
+  });
   onChange('recordings', onSegment);
   onChange('reset', loadRecordings);
 }
 
 export function showRecordings() {
   if (!loaded) loadRecordings(); else render();
-  void store;
 }

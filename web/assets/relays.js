@@ -125,7 +125,7 @@ function row(key, item, {details, actions, isInput}) {
   const [uCell, uVal] = metricCell('uptime', fmtDuration(item.uptime_s));
   const spark = sparkline(store.history.get(key));
   rowsByKey.set(key, {bVal, fVal, uVal, spark});
-  const recording = isInput && item.recording && ['live', 'connecting'].includes(item.recording.state);
+  const recording = isInput && item.recording?.state === 'live';
   return h('div', {class: 'row-grid', 'data-key': key, 'data-state': item.state},
     stateCell(item),
     h('div', {class: 'name-cell'},

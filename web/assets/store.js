@@ -100,6 +100,7 @@ export function applyStats(ev) {
     const input = store.inputs.get(s.input);
     if (!input) continue;
     Object.assign(input, {bitrate_bps: s.bitrate_bps, fps: s.fps, bytes: s.bytes, uptime_s: s.uptime_s});
+    if (s.recording && input.recording) Object.assign(input.recording, s.recording);
     pushHistory(s.input, s.bitrate_bps);
     for (const so of s.outputs || []) {
       const output = input.outputs.find((o) => o.name === so.output);
@@ -108,4 +109,14 @@ export function applyStats(ev) {
       pushHistory(s.input + '/' + so.output, so.bitrate_bps);
     }
   }
+}
+
+// recording.state / started / stopped / failed: {"input","state","segment","segments","last_error"}.
+export function applyRecordingState(ev) {
+  const input = store.inputs.get(ev.input);
+  if (!input) return false;
+  input.recording = Object.assign(input.recording || {}, {
+    state: ev.state, segment: ev.segment ?? '', segments: ev.segments ?? 0, last_error: ev.last_error || null});
+  if (ev.state === 'stopped') input.recording.bytes = 0;
+  return true;
 }

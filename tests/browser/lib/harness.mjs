@@ -97,9 +97,11 @@ export class Mlsd {
     if (!this.port) this.port = await freePort();
     const stateDir = path.join(this.dir, 'state');
     mkdirSync(stateDir, {recursive: true});
+    mkdirSync(path.join(this.dir, 'recordings'), {recursive: true});
     this.runs++;
     const args = ['--listen', `127.0.0.1:${this.port}`, '--rtsp-listen', '127.0.0.1:0', '--no-demo',
-                  '--state-dir', stateDir, '--retry-initial', '0.5', '--retry-max', '2', ...this.args];
+                  '--state-dir', stateDir, '--recordings-dir', path.join(this.dir, 'recordings'),
+                  '--retry-initial', '0.5', '--retry-max', '2', ...this.args];
     this.proc = startProcess('mlsd', process.env.MLSD || 'build/src/mlsd', args,
                              {logFile: path.join(this.dir, `mlsd-${this.runs}.log`), env: {G_DEBUG: 'fatal-criticals'}});
     onCleanup(() => stopProcess(this.proc));
