@@ -6,7 +6,7 @@ import {Mlsd, assert, launchBrowser, log, newPage, run, screenshot, testDir, wai
 
 run('preview', async () => {
   const dir = testDir('preview');
-  const mlsd = new Mlsd(dir);
+  const mlsd = new Mlsd(dir, {args: ['--fail-on-leak']});
   await mlsd.start();
   const created = await mlsd.api('POST', '/api/v1/inputs', {name: 'cam1', url: 'test://ball?size=640x360&fps=25'});
   assert(created.status === 201 || created.status === 200, 'input created: ' + created.text);
@@ -66,5 +66,17 @@ run('preview', async () => {
   await mlsd.api('DELETE', '/api/v1/inputs/cam1');
   await waitFor('the response to end', async () => (await reader.read()).done, 10000);
   log('deleting the input ended the preview');
+
+  // Shutdown with a preview playing: the response ends, and the exit audit finds nothing left
+  // (--fail-on-leak would make the exit code non-zero).
+  await mlsd.api('POST', '/api/v1/inputs', {name: 'cam2', url: 'test://ball?size=320x240&fps=15'});
+  await waitFor('cam2 live', async () => (await mlsd.api('GET', '/api/v1/inputs/cam2')).json.state === 'live');
+  const last = await fetch(mlsd.url + '/api/v1/preview/cam2.mp4');
+  const lastReader = last.body.getReader();
+  await lastReader.read();
+  const code = await mlsd.stop();
+  assert(code === 0, `mlsd exits cleanly with a preview playing (exit code ${code}):\n` + mlsd.proc.output().slice(-2500));
+  await waitFor('the response to end', async () => (await lastReader.read().catch(() => ({done: true}))).done, 5000);
+  log('shutdown with a preview playing: exit 0, nothing leaked');
   assert(page.errors.length === 0, 'no script errors: ' + page.errors.join('; '));
 });
