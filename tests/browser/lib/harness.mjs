@@ -6,7 +6,7 @@
 // Environment (set by tests/browser/meson.build): MLSD (the binary), MLS_BUILD_ROOT (where the
 // output directory goes), CHROMIUM (default /usr/bin/chromium).
 import {spawn} from 'node:child_process';
-import {mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import {chromium} from 'playwright-core';
@@ -51,9 +51,14 @@ export async function waitFor(what, predicate, timeoutMs = 20000, intervalMs = 1
   }
 }
 
+// A fresh directory for one test's files (peer configs, state, recordings, process logs); kept
+// after a failure so its logs can be read, removed after a pass.
+const testDirs = [];
 export function testDir(name) {
   mkdirSync(path.join(outputRoot, 'runs'), {recursive: true});
-  return mkdtempSync(path.join(outputRoot, 'runs', name + '-'));
+  const dir = mkdtempSync(path.join(outputRoot, 'runs', name + '-'));
+  testDirs.push(dir);
+  return dir;
 }
 
 function startProcess(name, command, args, {logFile, env} = {}) {
@@ -225,6 +230,8 @@ export async function run(name, body) {
   } finally {
     await cleanup();
   }
+  if (code === 0) for (const dir of testDirs) rmSync(dir, {recursive: true, force: true});
+  else console.error('logs kept in', testDirs.join(' '));
   process.exit(code);
 }
 
