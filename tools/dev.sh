@@ -18,13 +18,14 @@ BUILD_PACKAGES=(
   libgstrtspserver-1.0-dev libsoup-3.0-dev libjson-glib-dev libexpected-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
-  libgtest-dev libgmock-dev graphviz
+  libgtest-dev libgmock-dev graphviz libsystemd-dev
 )
 # What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
-# mls-test-rtsp-server; prometheus: promtool, which checks /metrics; chromium: the browser the
-# web UI tests drive through playwright-core). Extend here.
+# mls-test-rtsp-server; prometheus: promtool, which checks /metrics; systemd: systemd-analyze,
+# which checks the unit file; chromium: the browser the web UI tests drive through
+# playwright-core). Extend here.
 TEST_PACKAGES=(
-  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus chromium
+  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus systemd chromium
 )
 # node and npm run the browser tests (tests/browser); installed only when `node` is missing, so a
 # newer node from elsewhere is kept.

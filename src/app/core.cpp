@@ -171,9 +171,14 @@ api::SystemInfo Core::systemInfo() const {
 
 std::vector<api::ReadinessCheck> Core::readiness() const {
   // The Core is made from the loaded state file (or the first-start state, already saved), so
-  // once it exists the state is loaded. The embedded RTSP server adds its own check here.
+  // once it exists the state is loaded.
   std::vector<api::ReadinessCheck> checks;
   checks.push_back({"state", true, {}});
+  if (rtsp_) {
+    bool rtsp_ready = rtsp_->listening();
+    checks.push_back({"rtsp", rtsp_ready,
+                      rtsp_ready ? std::string() : "the RTSP server is not accepting connections"});
+  }
   checks.push_back({"shutdown", !shutting_down_,
                     shutting_down_ ? "mlsd is shutting down" : std::string()});
   return checks;

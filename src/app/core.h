@@ -11,6 +11,7 @@
 #include "media/supervisor.h"
 #include "model/spec.h"
 #include "model/state_store.h"
+#include "rtsp/rtsp_publisher.h"
 
 namespace mls::app {
 
@@ -44,6 +45,9 @@ class Core : public api::Backend {
   // Threads alive before any pipeline started (diag::applyBaseline()); set once by the Server.
   void setThreadBaseline(diag::Baseline baseline) { thread_baseline_ = std::move(baseline); }
 
+  // The embedded RTSP server, for GET /readyz (not owned; may stay unset in tests).
+  void setRtsp(const rtsp::RtspPublisher* rtsp) { rtsp_ = rtsp; }
+
   // From now on GET /readyz answers 503 (the Server is draining pipelines before it exits).
   void setShuttingDown() { shutting_down_ = true; }
 
@@ -58,6 +62,7 @@ class Core : public api::Backend {
   api::EventSink events_;
   int64_t started_us_;
   bool shutting_down_ = false;
+  const rtsp::RtspPublisher* rtsp_ = nullptr;
   diag::Baseline thread_baseline_;
 };
 

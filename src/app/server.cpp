@@ -154,6 +154,7 @@ int Server::run() {
   previews_ = std::make_unique<media::PreviewService>(rtsp_.get());
   supervisor_->setPublisher(previews_.get());
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
+  core_->setRtsp(rtsp_.get());
 
   api::ApiOptions api_options;
   api_options.api_token = options_.api_token;
@@ -187,6 +188,7 @@ int Server::run() {
 
   supervisor_->apply(core_->config());
   start_audit_ = g_timeout_add(250, &Server::onStartAudit, this);
+  notify_.ready("API on " + api_->baseUrl() + ", RTSP on rtsp://" + rtsp_address.toString());
   g_main_loop_run(loop_);
 
   event_sink_ = nullptr;
@@ -270,6 +272,7 @@ void Server::beginShutdown() {
   shutdown_started_us_ = g_get_monotonic_time();
   core_->setShuttingDown();
   MLS_INFO("main", "signal received: shutting down");
+  notify_.stopping();
   MLS_INFO("main", "1/3 closing the event streams (a final \"shutdown\" event each)");
   api_->events().closeAll("{\"reason\":\"shutdown\"}");
   int drain_ms = options_.shutdown_timeout_s * 1000;

@@ -19,6 +19,7 @@
 
 #include "api/backend.h"
 #include "app/config.h"
+#include "app/service_notify.h"
 #include "diag/thread_audit.h"
 
 namespace mls::api {
@@ -68,6 +69,7 @@ class Server {
   std::unique_ptr<api::ApiServer> api_;
   std::unique_ptr<api::StaticAssets> assets_;         // the web UI's files, on api_'s server
   std::unique_ptr<api::PreviewRoute> preview_route_;  // /api/v1/preview, on api_'s server
+  ServiceNotify notify_;
   api::EventSink event_sink_;  // the API's SSE broker, once it exists
   bool shutting_down_ = false;
   int64_t shutdown_started_us_ = 0;

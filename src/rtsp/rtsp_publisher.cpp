@@ -170,9 +170,12 @@ void RtspPublisher::stop() {
     closeClients("");
     g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_.get());
     gst_rtsp_session_pool_cleanup(pool);
-    MLS_INFO("rtsp", "RTSP server stopped");
   }
   server_.reset();
+  // The client threads of gst-rtsp-server's shared pool end with their clients; wait for them,
+  // so the exit audit sees them gone and their resources are freed.
+  gst_rtsp_thread_pool_cleanup();
+  MLS_INFO("rtsp", "RTSP server stopped; its client threads have ended");
 }
 
 }  // namespace mls::rtsp

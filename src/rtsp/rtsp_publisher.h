@@ -37,6 +37,8 @@ class RtspPublisher final : public media::Publisher {
   // Starts listening (port 0: a free port). Returns the port actually bound.
   Result<uint16_t> listen(const std::string& host, uint16_t port);
   uint16_t port() const { return port_; }
+  // Accepting RTSP connections (between listen() and stop()).
+  bool listening() const { return static_cast<bool>(source_); }
 
   void publish(const std::string& input, media::InputPipeline& pipeline) override;
   void withdraw(const std::string& input) override;

@@ -110,6 +110,7 @@ TEST_F(Observability, MetricsHealthGraphsAndLaunchLinesNeverShowTheKey) {
   HttpResponse ready = api().get("/readyz");
   EXPECT_EQ(ready.status, 200u) << describe(ready);
   EXPECT_EQ(jsonString(ready.json().get(), "status"), "ready") << ready.body;
+  EXPECT_NE(ready.body.find("\"rtsp\""), std::string::npos) << "the RTSP server is checked";
 
   ASSERT_TRUE(api().createInput(JsonText().set("name", "cam").set("url", kPattern)));
   ASSERT_TRUE(api().createOutput(
