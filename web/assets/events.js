@@ -66,7 +66,7 @@ export function connect() {
   handle('config.replaced', reload);
   for (const t of ['input.created', 'input.updated', 'output.created', 'output.updated', 'output.deleted'])
     handle(t, (d) => model.reloadInput(d.input));
-  handle('input.deleted', (d) => { model.store.inputs.delete(d.input); model.emit('structure'); });
+  handle('input.deleted', (d) => { model.forgetInput(d.input); model.emit('structure'); });
   handle('input.state', (d) => { if (model.applyInputState(d)) model.emit('structure'); else model.reloadInput(d.input); });
   handle('output.state', (d) => { if (model.applyOutputState(d)) model.emit('structure'); else model.reloadInput(d.input); });
   handle('stats', (d) => { model.applyStats(d); model.emit('stats'); });

@@ -34,8 +34,29 @@ export function sortedInputs() {
   return [...store.inputs.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+// Responses can arrive out of order (each request has its own connection), and a state event
+// can arrive while a GET issued before it is in flight. So: a response older than one already
+// applied for the same input is dropped, and state events received after a GET was issued are
+// applied again on top of its response.
+let eventSeq = 0;            // state events received so far
+const lastState = new Map();  // "cam1" or "cam1/yt" → {seq, ev, output}
+let reloadSeq = 0;
+const appliedReload = new Map();  // input → seq of the newest response applied ('*': loadAll)
+
+function reapplyStates(issuedAt, onlyInput) {
+  for (const {seq, ev, output} of lastState.values()) {
+    if (seq <= issuedAt) continue;
+    if (onlyInput && ev.input !== onlyInput) continue;
+    if (output) applyOutputState(ev, true); else applyInputState(ev, true);
+  }
+}
+
 export async function loadAll() {
+  const issuedAt = eventSeq;
+  const mine = ++reloadSeq;
   const body = await api('GET', '/api/v1/inputs');
+  if (mine < (appliedReload.get('*') || 0)) return;
+  appliedReload.set('*', mine);
   const keep = new Set();
   store.inputs.clear();
   for (const input of body.inputs) {
@@ -44,17 +65,24 @@ export async function loadAll() {
     for (const o of input.outputs) keep.add(input.name + '/' + o.name);
   }
   for (const key of [...store.history.keys()]) if (!keep.has(key)) store.history.delete(key);
+  reapplyStates(issuedAt);
   store.loaded = true;
   emit('structure');
 }
 
 export async function reloadInput(name) {
+  const issuedAt = eventSeq;
+  const mine = ++reloadSeq;
+  let input = null;
   try {
-    const input = await api('GET', '/api/v1/inputs/' + enc(name));
-    store.inputs.set(name, sortOutputs(input));
+    input = await api('GET', '/api/v1/inputs/' + enc(name));
   } catch (e) {
-    if (e.status === 404) store.inputs.delete(name); else throw e;
+    if (e.status !== 404) throw e;
   }
+  if (mine < Math.max(appliedReload.get(name) || 0, appliedReload.get('*') || 0)) return;
+  appliedReload.set(name, mine);
+  if (input) store.inputs.set(name, sortOutputs(input)); else store.inputs.delete(name);
+  reapplyStates(issuedAt, name);
   emit('structure');
 }
 
@@ -70,14 +98,16 @@ function applyState(target, ev) {
   if (ev.state !== 'live') { target.bitrate_bps = 0; target.fps = 0; target.uptime_s = 0; }
 }
 
-export function applyInputState(ev) {
+export function applyInputState(ev, again = false) {
+  if (!again) lastState.set(ev.input, {seq: ++eventSeq, ev, output: false});
   const input = store.inputs.get(ev.input);
   if (!input) return false;
   applyState(input, ev);
   return true;
 }
 
-export function applyOutputState(ev) {
+export function applyOutputState(ev, again = false) {
+  if (!again) lastState.set(ev.input + '/' + ev.output, {seq: ++eventSeq, ev, output: true});
   const output = findOutput(ev.input, ev.output);
   if (!output) return false;
   applyState(output, ev);
@@ -119,4 +149,11 @@ export function applyRecordingState(ev) {
     state: ev.state, segment: ev.segment ?? '', segments: ev.segments ?? 0, last_error: ev.last_error || null});
   if (ev.state === 'stopped') input.recording.bytes = 0;
   return true;
+}
+
+// input.deleted: the input and what was remembered of it go.
+export function forgetInput(name) {
+  store.inputs.delete(name);
+  for (const key of [...lastState.keys()]) if (key === name || key.startsWith(name + '/')) lastState.delete(key);
+  for (const key of [...store.history.keys()]) if (key === name || key.startsWith(name + '/')) store.history.delete(key);
 }
