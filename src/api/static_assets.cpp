@@ -71,6 +71,27 @@ const char* StaticAssets::contentType(const std::string& path) {
   return "application/octet-stream";
 }
 
+GBytes* StaticAssets::gzipOf(const std::string& resource, GBytes* bytes) {
+  auto it = gzipped_.find(resource);
+  if (it != gzipped_.end()) return it->second.get();
+  g_autoptr(GZlibCompressor) compressor = g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 9);
+  g_autoptr(GInputStream) plain = g_memory_input_stream_new_from_bytes(bytes);
+  g_autoptr(GInputStream) stream = g_converter_input_stream_new(plain, G_CONVERTER(compressor));
+  g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
+  GBytes* gz = nullptr;
+  if (g_output_stream_splice(out, stream,
+                             GOutputStreamSpliceFlags(G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
+                                                      G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET),
+                             nullptr, nullptr) >= 0)
+    gz = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(out));
+  // Kept only when it saves something (an SVG icon may not shrink).
+  if (gz && g_bytes_get_size(gz) >= g_bytes_get_size(bytes)) {
+    g_bytes_unref(gz);
+    gz = nullptr;
+  }
+  return (gzipped_[resource] = BytesPtr(gz)).get();
+}
+
 const std::string& StaticAssets::etagOf(const std::string& resource, GBytes* bytes) {
   auto it = etags_.find(resource);
   if (it != etags_.end()) return it->second;
@@ -99,9 +120,19 @@ void StaticAssets::onRequest(SoupServer*, SoupServerMessage* msg, const char* pa
     sendText(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
     return;
   }
-  const std::string& etag = self->etagOf(resource, bytes);
+  // gzip when the client takes it and it helps; each encoding has its own strong ETag.
+  GBytes* body = bytes;
+  const char* accept =
+      soup_message_headers_get_list(soup_server_message_get_request_headers(msg), "Accept-Encoding");
+  GBytes* gz = accept && soup_header_contains(accept, "gzip") ? self->gzipOf(resource, bytes) : nullptr;
+  std::string etag = self->etagOf(resource, bytes);
+  if (gz) {
+    body = gz;
+    etag.insert(etag.size() - 1, "-gz");
+  }
   SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
   soup_message_headers_replace(headers, "ETag", etag.c_str());
+  soup_message_headers_replace(headers, "Vary", "Accept-Encoding");
   soup_message_headers_replace(headers, "Cache-Control", "no-cache");
   soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace(headers, "Content-Security-Policy", kContentSecurityPolicy);
@@ -115,8 +146,9 @@ void StaticAssets::onRequest(SoupServer*, SoupServerMessage* msg, const char* pa
     return;
   }
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  if (gz) soup_message_headers_replace(headers, "Content-Encoding", "gzip");
   gsize size = 0;
-  const void* bytes_data = g_bytes_get_data(bytes, &size);
+  const void* bytes_data = g_bytes_get_data(body, &size);
   soup_server_message_set_response(msg, contentType(resource), SOUP_MEMORY_COPY,
                                    static_cast<const char*>(bytes_data), size);
   MLS_DEBUG("web", "%s %s -> 200 (%zu bytes)", method, path, size);

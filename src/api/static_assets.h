@@ -2,8 +2,9 @@
 // SoupServer: GET / is index.html, GET /assets/<file> the rest. Every response carries its
 // Content-Type, a strong ETag (a hash of the bytes; If-None-Match answers 304) with
 // `Cache-Control: no-cache` (the browser revalidates, so a new mlsd is picked up at once), and a
-// Content-Security-Policy that allows only mlsd's own scripts, styles, images and media: even an
-// injected tag could neither run nor load anything. The files need no API token (they hold no
+// Content-Security-Policy that allows only mlsd's own scripts, styles, images and media (even an
+// injected tag could neither run nor load anything), and gzip when the client accepts it
+// (compressed once, kept). The files need no API token (they hold no
 // data); the API they call does. Registered for the path "/", so it answers every path no more
 // specific handler (/api, /metrics, /debug, …) takes: anything else is 404.
 //
@@ -13,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include <map>
+#include <memory>
 #include <string>
 
 namespace mls::api {
@@ -34,9 +36,19 @@ class StaticAssets {
   static void onRequest(SoupServer* server, SoupServerMessage* msg, const char* path,
                         GHashTable* query, gpointer self) noexcept;
   const std::string& etagOf(const std::string& resource, GBytes* bytes);
+  // The gzip form of a file (made once), or nullptr when it would not be smaller.
+  GBytes* gzipOf(const std::string& resource, GBytes* bytes);
+
+  struct BytesUnref {
+    void operator()(GBytes* b) const noexcept {
+      if (b) g_bytes_unref(b);
+    }
+  };
+  using BytesPtr = std::unique_ptr<GBytes, BytesUnref>;
 
   SoupServer* server_;
   std::map<std::string, std::string> etags_;  // by resource path; the bytes never change
+  std::map<std::string, BytesPtr> gzipped_;   // by resource path
 };
 
 }  // namespace mls::api

@@ -133,6 +133,19 @@ TEST_F(WebLoopback, ServesTheUiWithoutTokenAndRevalidates) {
   EXPECT_EQ(js.headers["content-type"], "text/javascript; charset=utf-8");
   EXPECT_NE(js.headers["etag"], etag);
 
+  // gzip on request, with its own ETag; the body is the same file.
+  HttpReply gz = client.send("GET", base_ + "/assets/app.css", {}, {}, {{"Accept-Encoding", "gzip"}});
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.headers["content-encoding"], "gzip");
+  EXPECT_NE(gz.headers["vary"].find("Accept-Encoding"), std::string::npos);
+  HttpReply plain = client.send("GET", base_ + "/assets/app.css", {}, {}, {{"Accept-Encoding", "identity"}});
+  EXPECT_TRUE(plain.headers["content-encoding"].empty());
+  EXPECT_NE(gz.headers["etag"], plain.headers["etag"]);
+  EXPECT_EQ(client.send("GET", base_ + "/assets/app.css", {}, {},
+                        {{"Accept-Encoding", "gzip"}, {"If-None-Match", gz.headers["etag"]}})
+                .status,
+            304);
+
   EXPECT_EQ(client.send("GET", base_ + "/assets/missing.js").status, 404);
   EXPECT_EQ(client.send("GET", base_ + "/elsewhere").status, 404);
   EXPECT_EQ(client.send("POST", base_ + "/", "{}").status, 405);
