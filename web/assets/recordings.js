@@ -3,7 +3,7 @@
 // `recording.deleted` events — a segment being written shows its size growing — with play in
 // the page, download and delete (confirmed). Without the list API only the segments are missing.
 import {api, enc} from './api.js';
-import {badge, fmtBytes, fmtDuration, fmtTime, h, iconButton, toast} from './dom.js';
+import {badge, fmtBytes, fmtDuration, fmtTime, h, icon, iconButton, toast} from './dom.js';
 import {confirmDialog, playDialog} from './dialogs.js';
 import {onChange, sortedInputs, store} from './store.js';
 
@@ -68,13 +68,8 @@ function segmentRow(r) {
     h('td', {class: 'actions'},
       iconButton('play', `Play ${r.file}`, () => playDialog(r.file, url, {live: false})),
       h('a', {class: 'icon-btn', href: url, download: r.file, 'aria-label': `Download ${r.file}`, title: `Download ${r.file}`},
-        iconSvg('download')),
+        icon('download')),
       iconButton('trash', `Delete ${r.file}`, () => deleteSegment(r), {class: 'danger', disabled: writing})));
-}
-
-function iconSvg(name) {
-  const b = iconButton(name, '', null);
-  return b.firstChild;
 }
 
 function render() {
