@@ -1,6 +1,8 @@
 // Off-main-thread pipeline teardown. See reaper.h.
 #include "media/reaper.h"
 
+#include <malloc.h>
+
 #include "media/media_log.h"
 
 #define GST_CAT_DEFAULT mls_supervisor_debug
@@ -60,6 +62,11 @@ gpointer Reaper::run(gpointer data) noexcept {
                                  new std::function<void()>(std::move(job->done)), deleteDone);
     }
     g_main_context_unref(job->context);
+    // The last pipeline is gone: hand the memory its streaming threads freed back to the
+    // system. glibc keeps freed chunks in per-thread arenas, and with pipelines (and their
+    // threads) coming and going RSS only grew: +50 MB over 200 input lifecycles, with the
+    // heap in use flat. Once per idle queue, on this thread, so it costs the main loop nothing.
+    if (g_async_queue_length(self->queue_) <= 0) malloc_trim(0);
     self->pending_.fetch_sub(1);
   }
   return nullptr;

@@ -1,0 +1,218 @@
+// Leak tests by churn, against the real mlsd, measured from outside (/proc/<pid>): 200 cycles of
+// an input created with 2 RTMP outputs and a recording, played by an RTSP client, then deleted,
+// must bring the thread count and the fd count back to the baseline exactly and grow RSS by less
+// than 5 MB; with GST_TRACERS=leaks, gst_deinit() finds no GstObject or GstMiniObject alive.
+// And 100 cycles of an output whose destination refuses, deleted once it failed, grow nothing.
+//
+// The cycles run four at a time (inputs c0..c3), so 200 cycles take 50 rounds.
+//
+// Peers: nginx-rtmp (the outputs' destination), ffprobe (the RTSP client).
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fixture.h"
+#include "nginx_rtmp.h"
+#include "ports.h"
+#include "process.h"
+#include "relay_fixture.h"
+
+namespace mls::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPattern = "test://ball?size=160x120&fps=15";
+constexpr int kSlots = 4;
+
+struct Footprint {
+  int threads = 0;
+  int fds = 0;
+  long rss_kib = 0;
+  std::string describe() const {
+    return std::to_string(threads) + " threads, " + std::to_string(fds) + " fds, " +
+           std::to_string(rss_kib / 1024.0).substr(0, 5) + " MiB RSS";
+  }
+};
+
+Footprint footprintOf(pid_t pid) {
+  Footprint f;
+  const fs::path proc = "/proc/" + std::to_string(pid);
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(proc / "task", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec))
+    f.threads++;
+  for (auto it = fs::directory_iterator(proc / "fd", ec); !ec && it != fs::directory_iterator();
+       it.increment(ec))
+    f.fds++;
+  std::ifstream status(proc / "status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) f.rss_kib = std::stol(line.substr(6));
+  return f;
+}
+
+// One RTSP client session: ffprobe reads the stream's description and its first packets.
+Process rtspClient(const std::string& url) {
+  ProcessOptions options;
+  options.argv = {"ffprobe", "-v", "error", "-rtsp_transport", "tcp", "-analyzeduration", "300000",
+                  "-probesize", "65536", "-show_entries", "stream=codec_name", "-of", "csv=p=0",
+                  url};
+  options.name = "ffprobe-rtsp";
+  options.stdoutPath = uniqueOutputPath("ffprobe-rtsp", ".out");
+  return Process(options);
+}
+
+class ChurnTest : public RelayTest {
+ protected:
+  std::chrono::milliseconds watchdogTimeout() const override { return 590s; }
+
+  // Waits until the process is back at `baseline` threads and fds (pipelines are torn down on
+  // the reaper thread, asynchronously), at most `timeout`.
+  Footprint settle(const Footprint& baseline, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    Footprint now = footprintOf(mlsd().process().pid());
+    while (std::chrono::steady_clock::now() < deadline &&
+           (now.threads != baseline.threads || now.fds != baseline.fds)) {
+      std::this_thread::sleep_for(100ms);
+      now = footprintOf(mlsd().process().pid());
+    }
+    return now;
+  }
+
+  std::string rtspUrl(const std::string& input) {
+    JsonNodePtr node = api().input(input);
+    return node ? jsonString(node.get(), "rtsp_url").value_or("") : "";
+  }
+
+  // One full cycle on every slot at once: create, wait live, play over RTSP, delete.
+  void round(NginxRtmp& destination, int number) {
+    for (int slot = 0; slot < kSlots; ++slot) {
+      const std::string name = "c" + std::to_string(slot);
+      const std::string outputs = jsonArray(
+          {JsonText().set("name", "a").set("url", destination.rtmpUrl("live", name + "a")),
+           JsonText().set("name", "b").set("url", destination.rtmpUrl("live", name + "b"))});
+      ASSERT_TRUE(api().createInput(JsonText()
+                                        .set("name", name)
+                                        .set("url", kPattern)
+                                        .set("record", true)
+                                        .raw("outputs", outputs)))
+          << "round " << number;
+    }
+    std::vector<Process> clients;
+    for (int slot = 0; slot < kSlots; ++slot) {
+      const std::string name = "c" + std::to_string(slot);
+      ASSERT_TRUE(api().waitOutput(name, "a", "live", 30s)) << "round " << number;
+      ASSERT_TRUE(api().waitOutput(name, "b", "live", 30s)) << "round " << number;
+      clients.push_back(rtspClient(rtspUrl(name)));
+    }
+    for (int slot = 0; slot < kSlots; ++slot) {
+      const std::string name = "c" + std::to_string(slot);
+      auto status = clients[slot].wait(30s);
+      ASSERT_TRUE(status && status->success())
+          << "round " << number << ": the RTSP client of " << name << " failed: "
+          << clients[slot].log();
+      auto deadline = std::chrono::steady_clock::now() + 20s;
+      std::string recording;
+      while (std::chrono::steady_clock::now() < deadline) {
+        JsonNodePtr input = api().input(name);
+        recording = jsonString(input.get(), "recording.state").value_or("");
+        if (recording == "live") break;
+        std::this_thread::sleep_for(100ms);
+      }
+      ASSERT_EQ(recording, "live") << "round " << number << "\n" << api().context(name);
+      ASSERT_EQ(api().del("/api/v1/inputs/" + name).status, 204) << "round " << number;
+    }
+  }
+};
+
+using Churn = ChurnTest;
+
+TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
+  NginxRtmp destination;
+  ASSERT_TRUE(destination.start());
+  MlsdOptions options;
+  options.env = {{"GST_TRACERS", "leaks"}, {"GST_DEBUG", "leaks:7"}};
+  mlsd_ = std::make_unique<Mlsd>(options);
+  api_ = std::make_unique<MlsdApi>(*mlsd_);
+  ASSERT_TRUE(mlsd_->start());
+
+  // The first round loads plugins and starts the pools that live as long as the process.
+  round(destination, 0);
+  if (HasFatalFailure()) return;
+  Footprint baseline = settle(footprintOf(mlsd().process().pid()), 3s);
+  std::this_thread::sleep_for(1s);
+  baseline = footprintOf(mlsd().process().pid());
+  std::printf("baseline after the warm-up round: %s\n", baseline.describe().c_str());
+
+  const int rounds = 200 / kSlots;
+  auto started = std::chrono::steady_clock::now();
+  for (int r = 1; r <= rounds; ++r) {
+    round(destination, r);
+    if (HasFatalFailure()) return;
+    if (r % 10 == 0)
+      std::printf("after %d cycles: %s\n", r * kSlots,
+                  footprintOf(mlsd().process().pid()).describe().c_str());
+  }
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  Footprint after = settle(baseline, 20s);
+  std::printf("after %d cycles (%.0f s): %s\n", rounds * kSlots, took, after.describe().c_str());
+  EXPECT_EQ(after.threads, baseline.threads) << "threads left behind";
+  EXPECT_EQ(after.fds, baseline.fds) << "file descriptors left behind";
+  EXPECT_LT(after.rss_kib - baseline.rss_kib, 5 * 1024) << "RSS grew by 5 MB or more";
+
+  // mlsd's own audit agrees, and gst_deinit() finds nothing alive.
+  EXPECT_EQ(mlsd().stop(), 0) << tailOf(mlsd().process().log());
+  const std::string log = mlsd().process().log();
+  EXPECT_NE(log.find("No thread leaks detected"), std::string::npos) << tailOf(log);
+  EXPECT_NE(log.find("No objects alive currently"), std::string::npos)
+      << "the leaks tracer did not report, or found objects alive:\n" << tailOf(log, 6000);
+  EXPECT_EQ(log.find("object-alive"), std::string::npos) << tailOf(log, 6000);
+}
+
+TEST_F(Churn, RefusedDestinationsGrowNothing) {
+  ASSERT_TRUE(startMlsd({"--retry-initial", "0.1"}));
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "cam").set("url", kPattern)));
+  ASSERT_TRUE(api().waitInput("cam", "live", 20s));
+  // A port nothing listens on: every connection is refused at once.
+  const int closed = freeTcpPort();
+  auto cycle = [&](int number) {
+    std::vector<std::string> names;
+    for (int slot = 0; slot < kSlots; ++slot) {
+      names.push_back("o" + std::to_string(slot));
+      ASSERT_TRUE(api().createOutput(
+          "cam", JsonText()
+                     .set("name", names.back())
+                     .set("url", "rtmp://127.0.0.1:" + std::to_string(closed) + "/live/x")))
+          << "cycle " << number;
+    }
+    for (const auto& name : names) {
+      ASSERT_TRUE(api().waitOutput("cam", name, "retrying", 15s)) << "cycle " << number;
+      ASSERT_EQ(api().del("/api/v1/inputs/cam/outputs/" + name).status, 204);
+    }
+  };
+  cycle(0);
+  if (HasFatalFailure()) return;
+  Footprint baseline = settle(footprintOf(mlsd().process().pid()), 3s);
+  std::this_thread::sleep_for(1s);
+  baseline = footprintOf(mlsd().process().pid());
+  for (int c = 1; c <= 100 / kSlots; ++c) {
+    cycle(c);
+    if (HasFatalFailure()) return;
+  }
+  Footprint after = settle(baseline, 15s);
+  std::printf("refused destinations: baseline %s; after 100 cycles %s\n",
+              baseline.describe().c_str(), after.describe().c_str());
+  EXPECT_EQ(after.threads, baseline.threads);
+  EXPECT_EQ(after.fds, baseline.fds);
+  EXPECT_LT(after.rss_kib - baseline.rss_kib, 2 * 1024);
+  EXPECT_EQ(api().inputState("cam"), "live") << "the input was disturbed";
+}
+
+}  // namespace
+}  // namespace mls::test
