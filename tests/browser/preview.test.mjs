@@ -35,10 +35,20 @@ run('preview', async () => {
   const log1 = () => mlsd.proc.output();
   assert(/preview 1 started/.test(log1()), 'mlsd started a preview');
 
+  // The input restarts: the stream ends, the dialog says so, and the preview resumes by itself.
+  await mlsd.api('POST', '/api/v1/inputs/cam1/stop');
+  await waitFor('the dialog to say the input stopped', async () => /resumes/.test(await page.textContent('#player-status')), 15000);
+  await mlsd.api('POST', '/api/v1/inputs/cam1/start');
+  await waitFor('the preview to resume', async () => /^Live preview/.test(await page.textContent('#player-status')), 20000);
+  const r0 = await page.evaluate(() => document.getElementById('player-video').currentTime);
+  await waitFor('the resumed video to advance', async () =>
+    (await page.evaluate(() => document.getElementById('player-video').currentTime)) > r0 + 1, 15000);
+  log('the preview resumed after the input restarted');
+
   // Escape closes the dialog; the browser drops the connection and mlsd stops the preview.
   await page.keyboard.press('Escape');
   await page.waitForSelector('#dlg-player', {state: 'hidden'});
-  await waitFor('mlsd to stop the preview', () => /preview 1 (closed by its client|ended)/.test(log1()), 10000);
+  await waitFor('mlsd to stop the preview', () => /preview 2 (closed by its client|ended)/.test(log1()), 10000);
   log('closing the dialog stopped the preview');
 
   // Errors: unknown input, and the cap (4 running).

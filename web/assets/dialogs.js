@@ -2,6 +2,7 @@
 // Escape closes, focus goes into the dialog when it opens and back to what opened it when it
 // closes. confirmDialog() names exactly what a deletion removes.
 import {h} from './dom.js';
+import {offChange, onChange} from './store.js';
 
 // Opens `dialog` modally; returns a promise of its returnValue once it closes.
 export function openDialog(dialog) {
@@ -38,28 +39,47 @@ export async function tokenDialog() {
 
 // The player: a live preview (fragmented MP4 from mlsd) or a recorded segment. The source is
 // dropped when the dialog closes, which closes the HTTP connection: mlsd then stops the preview.
-export function playDialog(title, url, {live}) {
+// `url` may be a function (a fresh URL for each attempt). With `isLive`, a live preview whose
+// stream ends (the input restarted) starts again by itself once the input is live again.
+export function playDialog(title, url, {live, isLive}) {
   const dialog = document.getElementById('dlg-player');
   const video = dialog.querySelector('video');
   const status = dialog.querySelector('#player-status');
+  const source = () => (typeof url === 'function' ? url() : url);
   dialog.querySelector('#dlg-player-title').textContent = title;
   status.textContent = live ? 'Connecting…' : '';
-  const onPlaying = () => { status.textContent = live ? 'Live preview, no re-encoding. Closing this stops it.' : ''; };
-  const onError = () => {
-    status.textContent = 'Cannot play: ' + (video.error?.message || 'the stream ended or is not available');
+  let waiting = false;
+  const start = () => {
+    waiting = false;
+    video.src = source();
+    video.play().catch(() => { /* autoplay refusal: controls remain */ });
   };
+  const onPlaying = () => { status.textContent = live ? 'Live preview, no re-encoding. Closing this stops it.' : ''; };
+  const onStop = () => {
+    if (live && isLive) {
+      waiting = true;
+      status.textContent = 'The input stopped; the preview resumes when it is live again.';
+      if (isLive()) start();
+    } else if (video.error) {
+      status.textContent = 'Cannot play: ' + (video.error.message || 'the stream ended or is not available');
+    }
+  };
+  const onStructure = () => { if (waiting && isLive && isLive()) start(); };
   video.addEventListener('playing', onPlaying);
-  video.addEventListener('error', onError);
+  video.addEventListener('error', onStop);
+  video.addEventListener('ended', onStop);
+  onChange('structure', onStructure);
   video.muted = true;
-  video.src = url;
-  video.play().catch(() => { /* autoplay refusal: controls remain */ });
+  start();
   const close = () => dialog.close();
   const closeBtn = dialog.querySelector('[data-close]');
   closeBtn.addEventListener('click', close);
   openDialog(dialog).then(() => {
+    offChange('structure', onStructure);
     closeBtn.removeEventListener('click', close);
     video.removeEventListener('playing', onPlaying);
-    video.removeEventListener('error', onError);
+    video.removeEventListener('error', onStop);
+    video.removeEventListener('ended', onStop);
     video.pause();
     video.removeAttribute('src');
     video.load();  // aborts the request

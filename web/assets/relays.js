@@ -152,8 +152,9 @@ function inputActions(input) {
   const base = '/api/v1/inputs/' + enc(input.name);
   const running = input.enabled !== false;
   return [
-    iconButton('eye', `Preview ${input.name}`, () => playDialog(`Preview: ${input.name}`, '/api/v1/preview/' + enc(input.name) + '.mp4', {live: true}),
-               {disabled: input.state !== 'live'}),
+    iconButton('eye', `Preview ${input.name}`, () => playDialog(`Preview: ${input.name}`,
+      () => `/api/v1/preview/${enc(input.name)}.mp4?t=${Date.now()}`,
+      {live: true, isLive: () => store.inputs.get(input.name)?.state === 'live'}), {disabled: input.state !== 'live'}),
     running ? iconButton('stop', `Stop input ${input.name}`, () => act(api('POST', base + '/stop')))
             : iconButton('play', `Start input ${input.name}`, () => act(api('POST', base + '/start'))),
     iconButton('trash', `Delete input ${input.name}`, () => deleteInput(input), {class: 'danger'}),

@@ -19,6 +19,7 @@ export function onChange(kind, fn) {
   if (!listeners.has(kind)) listeners.set(kind, new Set());
   listeners.get(kind).add(fn);
 }
+export function offChange(kind, fn) { listeners.get(kind)?.delete(fn); }
 export function emit(kind, detail) {
   for (const fn of listeners.get(kind) || []) {
     try { fn(detail); } catch (e) { console.error(e); }
