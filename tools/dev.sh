@@ -11,7 +11,8 @@
 # dpkg-query; `apt-get update` runs once, and only if something is missing.
 set -euo pipefail
 
-# What building mls needs. Extend here.
+# What building mls needs. Extend here. (glib-networking: GIO's TLS backend, for rtmps:// in
+# the mlsrtmpfanout element.)
 BUILD_PACKAGES=(
   meson ninja-build pkg-config g++
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
@@ -19,13 +20,15 @@ BUILD_PACKAGES=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-rtsp
   libgtest-dev libgmock-dev graphviz libsystemd-dev
+  glib-networking
 )
 # What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
 # mls-test-rtsp-server; prometheus: promtool, which checks /metrics; systemd: systemd-analyze,
-# which checks the unit file; chromium: the browser the web UI tests drive through
-# playwright-core). Extend here.
+# which checks the unit file; openssl: the self-signed certificate of the rtmps test; chromium:
+# the browser the web UI tests drive through playwright-core). Extend here.
 TEST_PACKAGES=(
-  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus systemd chromium
+  ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus systemd openssl
+  chromium
 )
 # node and npm run the browser tests (tests/browser); installed only when `node` is missing, so a
 # newer node from elsewhere is kept.

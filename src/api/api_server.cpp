@@ -56,7 +56,11 @@ void sendResponse(SoupServerMessage* msg, const Response& response) {
   // (fixed upstream in 3.3.0, commit d20c660); closing each connection from our side after its
   // response avoids it. API clients poll rarely, so keep-alive buys little here.
   soup_message_headers_replace(headers, "Connection", "close");
-  if (!response.content_type.empty())
+  if (response.file) {
+    // The body follows from the FileSender (or not at all for HEAD): announce its length.
+    soup_message_headers_set_content_type(headers, response.content_type.c_str(), nullptr);
+    soup_message_headers_set_content_length(headers, static_cast<goffset>(response.file->length));
+  } else if (!response.content_type.empty())
     soup_server_message_set_response(msg, response.content_type.c_str(), SOUP_MEMORY_COPY,
                                      response.body.data(), response.body.size());
 }
@@ -85,6 +89,8 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
       server_(adopt(soup_server_new("server-header", "mls/" MLS_VERSION " ", nullptr))),
       events_(std::make_unique<SseBroker>(SseBroker::Options{
           options_.sse_keepalive_ms, options_.sse_history, options_.sse_retry_ms})),
+      recording_nudges_(std::make_unique<SseBroker>(SseBroker::Options{
+          options_.sse_keepalive_ms, 0, options_.sse_retry_ms, /*typed=*/false})),
       cancellable_(adopt(g_cancellable_new())),
       stopped_(std::make_shared<bool>(false)) {
   for (const char* path : kServedPaths) {
@@ -96,6 +102,7 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
 ApiServer::~ApiServer() {
   stop();
   events_.reset();
+  recording_nudges_.reset();
   for (const char* path : kServedPaths) soup_server_remove_handler(server_.get(), path);
 }
 
@@ -134,6 +141,8 @@ void ApiServer::stop() {
   g_cancellable_cancel(cancellable_.get());
   // Event streams first: once the connections are gone their messages must not be touched.
   if (events_) events_->detachAll();
+  if (recording_nudges_) recording_nudges_->detachAll();
+  downloads_.stop();
   soup_server_disconnect(server_.get());
 }
 
@@ -222,11 +231,17 @@ void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHas
     api->events_->attach(msg);
     return;
   }
+  if (response.recording_nudges && request.method != "HEAD") {
+    api->recording_nudges_->attach(msg);
+    return;
+  }
   if (response.deferred) {
     api->startDeferred(msg, request, std::move(response));
     return;
   }
   sendResponse(msg, response);
+  if (response.file && request.method != "HEAD" && response.file->length > 0)
+    api->downloads_.start(msg, response.file);
   if (request.method == "GET" || request.method == "HEAD")
     MLS_DEBUG("api", "%s %s -> %d", request.method.c_str(), request.path.c_str(), response.status);
   else

@@ -4,7 +4,9 @@
 // SseBroker. Request bodies are bounded before they are read: a Content-Length over
 // ApiOptions::max_body_bytes is answered 413 at once (the body is drained without being kept),
 // and a chunked body is cut off as soon as it passes the limit. A deferred response
-// (Response::deferred: an SVG rendered by graphviz) pauses its message until it is ready.
+// (Response::deferred: an SVG rendered by graphviz) pauses its message until it is ready. A
+// file response (Response::file: a recording download) is streamed by its FileSender, and GET
+// /api/recording/sse (Go-MLS) is handed to a second, plain SseBroker (recordingNudges()).
 //
 // Other parts of mlsd (the web UI) add their own handlers on soupServer() for other paths.
 // Owned by the app's Server; main thread (default main context).
@@ -17,6 +19,7 @@
 
 #include "api/api_options.h"
 #include "api/backend.h"
+#include "api/file_sender.h"
 #include "api/http.h"
 #include "api/sse_broker.h"
 #include "core/gobj.h"
@@ -40,6 +43,9 @@ class ApiServer {
   void stop();
 
   SseBroker& events() { return *events_; }
+  // The Go-MLS recordings stream: plain `data: update` nudges (SseBroker::Options::typed false).
+  SseBroker& recordingNudges() { return *recording_nudges_; }
+  size_t activeDownloads() const { return downloads_.active(); }
   SoupServer* soupServer() const { return server_.get(); }
 
  private:
@@ -55,6 +61,8 @@ class ApiServer {
   const ApiOptions options_;
   GObjectPtr<SoupServer> server_;
   std::unique_ptr<SseBroker> events_;  // destroyed before server_
+  std::unique_ptr<SseBroker> recording_nudges_;  // destroyed before server_
+  FileSender downloads_;
   GObjectPtr<GCancellable> cancellable_;  // cancelled by stop(): deferred responses give up
   std::shared_ptr<bool> stopped_;         // deferred responses check it before they send
   std::string base_url_;

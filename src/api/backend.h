@@ -18,6 +18,10 @@
 #include "model/spec.h"
 #include "model/status.h"
 
+namespace mls::recordings {
+class RecordingStore;
+}
+
 namespace mls::api {
 
 struct SystemInfo {
@@ -86,11 +90,16 @@ class Backend {
   // Every thread of the process with its owner (diag/thread_audit.h), for GET /debug/threads.
   // The default is an empty list, for fakes that have no process to audit.
   virtual std::vector<diag::AttributedThread> threads() const { return {}; }
+
+  // The recording catalog (list, download, delete of segments); nullptr when there is none
+  // (the recording routes then answer 503).
+  virtual recordings::RecordingStore* recordings() const { return nullptr; }
 };
 
 // Where the core publishes events for SSE clients (`event:` type and a JSON object as data).
-// Types: input.created/updated/deleted/state, output.created/updated/deleted/state; the app
-// adds `stats` once a second (stats_event.h).
+// Types: input.created/updated/deleted/state, output.created/updated/deleted/state,
+// recording.segment/deleted (api/recordings_events.h); the app adds `stats` once a second
+// (stats_event.h).
 using EventSink = std::function<void(const std::string& type, const std::string& json)>;
 
 }  // namespace mls::api

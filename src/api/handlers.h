@@ -2,8 +2,8 @@
 // request (with its path parameters already checked by the router) and the backend; one file
 // per resource: inputs.cpp, outputs.cpp, presets_routes.cpp, config_routes.cpp, system.cpp,
 // health_metrics.cpp (/metrics, /healthz, /readyz), debug_routes.cpp (pipeline graphs, launch
-// lines), compat_relay.cpp (Go-MLS relay start/stop/delete) and compat_config.cpp (Go-MLS
-// status, export, import, presets). Main thread.
+// lines), compat_relay.cpp (Go-MLS relay start/stop/delete), compat_config.cpp (Go-MLS
+// status, export, import, presets), recordings.cpp and compat_recordings.cpp. Main thread.
 #pragma once
 
 #include "api/router.h"
@@ -61,6 +61,17 @@ MLS_API_HANDLER(relay_import);
 MLS_API_HANDLER(relay_presets);
 MLS_API_HANDLER(recording_start);
 MLS_API_HANDLER(recording_stop);
+
+// /api/v1/recordings… (recordings.cpp)
+MLS_API_HANDLER(recordings_list);
+MLS_API_HANDLER(recordings_get);
+MLS_API_HANDLER(recordings_delete);
+
+// Go-MLS compatibility: /api/recording/list|delete|download|sse (compat_recordings.cpp)
+MLS_API_HANDLER(recording_list);
+MLS_API_HANDLER(recording_delete);
+MLS_API_HANDLER(recording_download);
+MLS_API_HANDLER(recording_sse);
 
 #undef MLS_API_HANDLER
 

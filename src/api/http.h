@@ -6,8 +6,10 @@
 
 #include <gio/gio.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +45,19 @@ struct Request {
   }
 };
 
+// A body streamed from an open file (a recording download): `length` bytes from `offset`. The fd
+// is owned (closed by the destructor). See Response::file.
+struct FileBody {
+  FileBody(int fd_, uint64_t offset_, uint64_t length_)
+      : fd(fd_), offset(offset_), length(length_) {}
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+  ~FileBody();
+  int fd = -1;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
 struct Response;
 // Sends the final response of a deferred one (see Response::deferred). Main thread, once.
 using Respond = std::function<void(Response)>;
@@ -56,6 +71,15 @@ struct Response {
   // Set by the router for GET /api/v1/events: ApiServer hands the message to the SseBroker
   // instead of sending this response.
   bool event_stream = false;
+  // Set by GET /api/recording/sse (Go-MLS): ApiServer hands the message to its broker of plain
+  // `data: update` nudges instead.
+  bool recording_nudges = false;
+
+  // A body streamed from disk (GET of a recording): ApiServer sends the status, headers and
+  // content_type of this response with Content-Length file->length, then the file's bytes,
+  // read in chunks off the main thread as the client takes them (at most ~1 MiB held per
+  // download, no time limit). `body` is unused. HEAD sends the headers only.
+  std::shared_ptr<FileBody> file;
 
   // A response that takes time to make (an SVG rendered by a subprocess): when set, ApiServer
   // pauses the message and calls it with `respond`, to be called once on the main thread with

@@ -8,6 +8,7 @@
 #include "api/errors.h"
 #include "api/json_io.h"
 #include "model/names.h"
+#include "model/recording_names.h"
 
 namespace mls::api {
 
@@ -125,9 +126,12 @@ Response dispatch(Request request, Backend& backend, const ApiOptions& options) 
     return methodNotAllowed(allow, compat_path);
   }
 
-  // A name that breaks the naming rule cannot exist.
+  // A name that breaks the naming rule cannot exist. {file} is a recording segment's file name
+  // (model::isSegmentFileName: no '/', no "..", no leading '.').
   for (const auto& [key, value] : request.params) {
-    if (!model::isValidName(value))
+    const bool valid =
+        key == "file" ? model::isSegmentFileName(value) : model::isValidName(value);
+    if (!valid)
       return fromError(Error{ErrorCode::NotFound, "no " + key + " named \"" + value + "\"", key},
                        route->compat);
   }

@@ -33,6 +33,9 @@ const std::vector<Route>& routes() {
       {"GET",    "/api/v1/config",                                     config_export,  B::None, v1},
       {"PUT",    "/api/v1/config",                                     config_import,  B::Json, v1},
       {"GET",    "/api/v1/system",                                     system_get,     B::None, v1},
+      {"GET",    "/api/v1/recordings",                                 recordings_list,   B::None, v1},
+      {"GET",    "/api/v1/recordings/{input}/{file}",                  recordings_get,    B::None, v1},
+      {"DELETE", "/api/v1/recordings/{input}/{file}",                  recordings_delete, B::None, v1},
       {"GET",    "/api/v1/events",                                     nullptr,        B::None, v1},
       // Operations: no token needed (GET), outside /api as scrapers and probes expect
       {"GET",    "/metrics",                                           metrics_get,    B::None, v1},
@@ -56,6 +59,11 @@ const std::vector<Route>& routes() {
       {"GET",    "/api/relay/presets",                                 relay_presets,       B::None,      gomls},
       {"POST",   "/api/recording/start",                               recording_start,     B::Json,      gomls},
       {"POST",   "/api/recording/stop",                                recording_stop,      B::Json,      gomls},
+      // Go-MLS recordings (GO-MLS.md §1 rows 13-16); start/stop come with the recorder
+      {"GET",    "/api/recording/list",                                recording_list,      B::None,      gomls},
+      {"POST",   "/api/recording/delete",                              recording_delete,    B::Json,      gomls},
+      {"GET",    "/api/recording/download",                            recording_download,  B::None,      gomls},
+      {"GET",    "/api/recording/sse",                                 recording_sse,       B::None,      gomls},
   };
   // clang-format on
   return table;

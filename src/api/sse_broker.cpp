@@ -56,7 +56,7 @@ std::string SseBroker::formatEvent(uint64_t id, const std::string& type, const s
 
 std::string SseBroker::preamble(const std::optional<std::string>& last_event_id) const {
   std::string text = "retry: " + std::to_string(options_.retry_ms) + "\n\n";
-  if (!last_event_id) return text;
+  if (!last_event_id || !options_.typed) return text;
   std::optional<uint64_t> seen = parseId(*last_event_id);
   if (seen && *seen == last_id_) return text;
   const uint64_t oldest = ring_.empty() ? last_id_ + 1 : ring_.front().id;
@@ -74,7 +74,7 @@ std::string SseBroker::preamble(const std::optional<std::string>& last_event_id)
 
 void SseBroker::publish(const std::string& type, const std::string& json) {
   const uint64_t id = ++last_id_;
-  Event event{id, formatEvent(id, type, json)};
+  Event event{id, options_.typed ? formatEvent(id, type, json) : formatData(json) + "\n"};
   if (options_.history > 0) {
     ring_.push_back(event);
     while (ring_.size() > options_.history) ring_.pop_front();
@@ -135,11 +135,12 @@ void SseBroker::closeAll(const std::string& final_event_json) {
   closed_ = true;
   keepalive_.reset();
   // No id: a client that reconnects to the next mlsd resumes from the last real event.
-  const std::string text = "event: shutdown\n" + formatData(final_event_json) + "\n";
+  const std::string text =
+      options_.typed ? "event: shutdown\n" + formatData(final_event_json) + "\n" : std::string();
   for (auto& [id, client] : clients_) {
     SoupServerMessage* msg = client.msg.get();
     SoupMessageBody* body = soup_server_message_get_response_body(msg);
-    soup_message_body_append(body, SOUP_MEMORY_COPY, text.data(), text.size());
+    if (!text.empty()) soup_message_body_append(body, SOUP_MEMORY_COPY, text.data(), text.size());
     soup_message_body_complete(body);
     soup_server_message_unpause(msg);
   }

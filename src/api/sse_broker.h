@@ -35,6 +35,10 @@ class SseBroker {
     unsigned keepalive_ms = 15000;
     size_t history = 1000;
     unsigned retry_ms = 2000;
+    // false: a plain stream (Go-MLS /api/recording/sse): each event is only its `data:` lines
+    // (no id, no event type, no resume), so EventSource's onmessage sees it; keepalive comments
+    // and the closing of streams are the same.
+    bool typed = true;
   };
   static constexpr size_t kMaxBacklogBytes = 4 * 1024 * 1024;
 

@@ -47,6 +47,9 @@ class Core : public api::Backend {
 
   // The embedded RTSP server, for GET /readyz (not owned; may stay unset in tests).
   void setRtsp(const rtsp::RtspPublisher* rtsp) { rtsp_ = rtsp; }
+  // The recording catalog the API serves (owned by the Server); nullptr until set.
+  void setRecordings(recordings::RecordingStore* store) { recordings_ = store; }
+  recordings::RecordingStore* recordings() const override { return recordings_; }
 
   // From now on GET /readyz answers 503 (the Server is draining pipelines before it exits).
   void setShuttingDown() { shutting_down_ = true; }
@@ -64,6 +67,7 @@ class Core : public api::Backend {
   bool shutting_down_ = false;
   const rtsp::RtspPublisher* rtsp_ = nullptr;
   diag::Baseline thread_baseline_;
+  recordings::RecordingStore* recordings_ = nullptr;
 };
 
 }  // namespace mls::app

@@ -16,6 +16,7 @@
 #include "api/static_assets.h"
 #include "api/stats_event.h"
 #include "app/core.h"
+#include "app/recordings.h"
 #include "core/log.h"
 #include "diag/process_stats.h"
 #include "diag/resource_report.h"
@@ -74,6 +75,7 @@ Server::~Server() {
   preview_route_.reset();
   assets_.reset();
   api_.reset();
+  recordings_.reset();
   core_.reset();
   supervisor_.reset();
   previews_.reset();
@@ -156,6 +158,18 @@ int Server::run() {
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
   core_->setRtsp(rtsp_.get());
 
+  // The recording catalog watches and scans the recordings directory (before the baseline).
+  recordings_ = std::make_unique<Recordings>(options_, [this](const std::string& input) {
+    const model::InputSpec* spec = core_->config().findInput(input);
+    return spec && spec->retention_max_age_s > 0 ? int64_t(spec->retention_max_age_s)
+                                                 : options_.retention_max_age_s;
+  });
+  if (auto started = recordings_->start(); !started) {
+    MLS_ERROR("recordings", "%s", started.error().message.c_str());
+    return 1;
+  }
+  core_->setRecordings(&recordings_->catalog());
+
   api::ApiOptions api_options;
   api_options.api_token = options_.api_token;
   api_options.rtsp_authority = rtsp_address.toString();
@@ -169,6 +183,7 @@ int Server::run() {
   preview_route_ = std::make_unique<api::PreviewRoute>(api_->soupServer(), *previews_);
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
+  recordings_->connect(event_sink_, api_->recordingNudges());
   // Rates once a second for the web UI, only while someone listens: an idle UI costs nothing.
   supervisor_->setTickHook([this]() {
     if (!api_ || !event_sink_ || api_->events().clientCount() == 0) return;
@@ -192,6 +207,7 @@ int Server::run() {
   g_main_loop_run(loop_);
 
   event_sink_ = nullptr;
+  recordings_->stop();  // monitors off, its worker job done: nothing of it left for the audit
   supervisor_.reset();  // joins the reaper: every pipeline has reached NULL
   double took = (g_get_monotonic_time() - shutdown_started_us_) / 1e6;
   MLS_INFO("main", "shutdown complete in %.2f s", took);

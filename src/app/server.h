@@ -41,6 +41,7 @@ class RtspPublisher;
 namespace mls::app {
 
 class Core;
+class Recordings;
 
 class Server {
  public:
@@ -66,6 +67,7 @@ class Server {
   std::unique_ptr<media::PreviewService> previews_;
   std::unique_ptr<media::Supervisor> supervisor_;
   std::unique_ptr<Core> core_;
+  std::unique_ptr<Recordings> recordings_;  // the catalog, retention and recording events
   std::unique_ptr<api::ApiServer> api_;
   std::unique_ptr<api::StaticAssets> assets_;         // the web UI's files, on api_'s server
   std::unique_ptr<api::PreviewRoute> preview_route_;  // /api/v1/preview, on api_'s server

@@ -1,7 +1,7 @@
 // FakeBackend: an in-memory api::Backend for the API tests. It keeps a Config, validates every
 // mutation with model::validateConfig before it changes anything (as the real core does), counts
 // the mutations it applied, and returns whatever observed state, readiness, pipeline graphs and
-// launch lines and threads a test sets. Main thread.
+// launch lines, threads and recording store a test sets. Main thread.
 #pragma once
 
 #include <map>
@@ -26,6 +26,7 @@ class FakeBackend : public Backend {
   std::map<std::string, std::string> launch_;
   std::vector<diag::AttributedThread> threads_;  // what GET /debug/threads shows
   int applied_ = 0;  // mutations that changed the config
+  recordings::RecordingStore* store_ = nullptr;  // what the recording routes see
 
   const model::Config& config() const override { return config_; }
   const model::ValidationContext& validation() const override { return validation_; }
@@ -44,6 +45,7 @@ class FakeBackend : public Backend {
   std::string pipelineDot(const std::string& input, const std::string& output) const override;
   std::string launchLine(const std::string& input, const std::string& output) const override;
   std::vector<diag::AttributedThread> threads() const override { return threads_; }
+  recordings::RecordingStore* recordings() const override { return store_; }
 
  private:
   Result<void> commit(model::Config next);
