@@ -1,6 +1,7 @@
 // Recording from the web UI: start recording an input in the Recordings view, see the blinking
-// indicator (there and on the Relays row), the segment being written and its size growing
-// without a reload, stop it, and find the finished segment on disk.
+// indicator (there and on the Relays row), the segment appear in the list and its size grow
+// without a reload (recording.segment events), stop it (complete), play it in the page,
+// download it, and delete it through the confirmation dialog (gone from the list and the disk).
 import {readdirSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {Mlsd, assert, launchBrowser, log, newPage, run, screenshot, testDir, waitFor} from './lib/harness.mjs';
@@ -28,6 +29,16 @@ run('recordings', async () => {
   const first = await waitFor('bytes written', async () => ((await written()) !== '–' ? await written() : null));
   await waitFor('the size to grow without a reload', async () => (await written()) !== first, 10000);
   log(`recording ${segment}: ${first} → ${await written()}`);
+
+  // The segment list follows over SSE: the row appears, and its size grows while written.
+  const seg = page.locator(`#rec-segments tr[data-key="cam1/${segment}"]`);
+  await seg.waitFor({timeout: 10000});
+  const segSize = async () => (await seg.locator('.size').textContent()).trim();
+  const s0 = await waitFor('a size in the list', async () => ((await segSize()) !== '0 B' ? await segSize() : null), 10000);
+  await waitFor('the listed size to grow', async () => (await segSize()) !== s0, 10000);
+  assert((await seg.locator('.badge').textContent()) === 'recording', 'the segment shows as being recorded');
+  assert(await seg.locator('button[aria-label^="Delete"]').isDisabled(), 'a segment being written cannot be deleted');
+  log(`segment listed, size ${s0} → ${await segSize()}`);
   await screenshot(page, 'recordings-desktop-1280');
   await page.click('.tabs a[data-view="relays"]');
   assert(await page.locator('.row-grid[data-key="cam1"] .rec-dot').count() === 1, 'the Relays row shows it records');
@@ -44,5 +55,34 @@ run('recordings', async () => {
   assert(size > 100000, `the segment has media (${size} bytes)`);
   assert(!readdirSync(path.join(dir, 'recordings', 'cam1')).includes(`.${segment}.open`), 'the segment was closed cleanly');
   log(`stopped; ${segment} is ${size} bytes`);
+
+  await waitFor('the segment to be complete', async () => (await seg.locator('.badge').textContent()) === 'complete', 15000);
+  await screenshot(page, 'recordings-complete-desktop-1280');
+
+  // Play it in the page.
+  await seg.locator(`button[aria-label="Play ${segment}"]`).click();
+  await page.waitForSelector('#dlg-player[open]');
+  await waitFor('the recording to play', async () =>
+    (await page.evaluate(() => document.getElementById('player-video').currentTime)) > 0.5, 15000);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#dlg-player', {state: 'hidden'});
+  log('played in the page');
+
+  // Download it: the same bytes as on disk.
+  const [download] = await Promise.all([page.waitForEvent('download'),
+                                        seg.locator(`a[aria-label="Download ${segment}"]`).click()]);
+  assert(download.suggestedFilename() === segment, 'downloaded under its name: ' + download.suggestedFilename());
+  const downloaded = statSync(await download.path()).size;
+  assert(downloaded === size, `download has the file's ${size} bytes (got ${downloaded})`);
+  log(`downloaded ${downloaded} bytes`);
+
+  // Delete it through the dialog.
+  await seg.locator(`button[aria-label="Delete ${segment}"]`).click();
+  await page.waitForSelector('#dlg-confirm[open]');
+  assert((await page.textContent('#dlg-confirm')).includes(segment), 'the dialog names the file');
+  await page.click('#dlg-confirm-ok');
+  await waitFor('the row to go', async () => (await seg.count()) === 0, 10000);
+  assert(!readdirSync(path.join(dir, 'recordings', 'cam1')).includes(segment), 'the file is gone');
+  log('deleted');
   assert(page.errors.length === 0, 'no script errors: ' + page.errors.join('; '));
 });
