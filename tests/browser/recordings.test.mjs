@@ -33,7 +33,7 @@ run('recordings', async () => {
   // The segment list follows over SSE: the row appears, and its size grows while written.
   const seg = page.locator(`#rec-segments tr[data-key="cam1/${segment}"]`);
   await seg.waitFor({timeout: 10000});
-  const segSize = async () => (await seg.locator('.size').textContent()).trim();
+  const segSize = async () => (await seg.locator('td.size').textContent()).trim();
   const s0 = await waitFor('a size in the list', async () => ((await segSize()) !== '0 B' ? await segSize() : null), 10000);
   await waitFor('the listed size to grow', async () => (await segSize()) !== s0, 10000);
   assert((await seg.locator('.badge').textContent()) === 'recording', 'the segment shows as being recorded');
@@ -58,6 +58,11 @@ run('recordings', async () => {
 
   await waitFor('the segment to be complete', async () => (await seg.locator('.badge').textContent()) === 'complete', 15000);
   await screenshot(page, 'recordings-complete-desktop-1280');
+  const phone = await newPage(browser, {width: 390, height: 844});
+  await phone.goto(mlsd.url + '/#recordings');
+  await phone.locator(`#rec-segments tr[data-key="cam1/${segment}"]`).waitFor();
+  await screenshot(phone, 'recordings-phone-390');
+  await phone.close();
 
   // Play it in the page.
   await seg.locator(`button[aria-label="Play ${segment}"]`).click();

@@ -3,7 +3,7 @@
 // an output and then the input are deleted through the confirmation dialog (the cascade named);
 // an API error carrying markup renders as text. Also measures the page weight and the time to
 // the first live update, and saves the main views' screenshots (desktop 1280 and phone 390).
-import {Mlsd, NginxRtmp, assert, launchBrowser, log, newPage, run, screenshot, testDir, waitFor} from './lib/harness.mjs';
+import {Mlsd, NginxRtmp, assert, launchBrowser, log, newPage, run, screenshot, screenshotDir, testDir, waitFor} from './lib/harness.mjs';
 
 const badge = (page, key) => page.locator(`.row-grid[data-key="${key}"] > .state-cell .badge`);
 
@@ -97,7 +97,12 @@ run('relays', async () => {
   await page.click('.tabs a[data-view="system"]');
   await waitFor('the launch line', async () => /appsink|gst-launch/.test(await page.textContent('#sys-launch')));
   await page.waitForSelector('#sys-graph:not([hidden])', {timeout: 30000});
-  await screenshot(page, 'system-desktop-1280');
+  await page.screenshot({path: screenshotDir + '/system-desktop-1280.png', fullPage: true});
+  const phoneSystem = await newPage(browser, {width: 390, height: 844});
+  await phoneSystem.goto(mlsd.url + '/#system');
+  await phoneSystem.waitForSelector('#sys-graph:not([hidden])', {timeout: 30000});
+  await screenshot(phoneSystem, 'system-phone-390');
+  await phoneSystem.close();
   await page.click('.tabs a[data-view="relays"]');
 
   // Stop and start an output; the others are untouched.

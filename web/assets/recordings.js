@@ -47,8 +47,8 @@ function renderInputs() {
       h('td', null, on && state === 'live' ? h('span', {class: 'rec-dot', role: 'img', 'aria-label': 'recording'}) : null, h('strong', null, input.name)),
       h('td', null, badge(on && state === 'live' ? 'recording' : state, on && state === 'live' ? 'recording' : state),
         rec.last_error && state !== 'live' ? h('div', {class: 'error'}, rec.last_error) : null),
-      h('td', {class: 'mono'}, rec.segment || '–'),
-      h('td', {class: 'num written'}, rec.bytes ? fmtBytes(rec.bytes) : '–'),
+      h('td', {class: 'mono hide-sm'}, rec.segment || '–'),
+      h('td', {class: 'num written hide-sm'}, rec.bytes ? fmtBytes(rec.bytes) : '–'),
       h('td', {class: 'actions'}, toggle));
   });
   $('rec-inputs').tBodies[0].replaceChildren(...rows);
@@ -58,12 +58,14 @@ function segmentRow(r) {
   const url = r.url || `/api/v1/recordings/${enc(r.input)}/${enc(r.file)}`;
   const writing = r.state === 'recording';
   return h('tr', {'data-key': key(r)},
-    h('td', {class: 'mono'}, r.file),
-    h('td', null, r.input),
-    h('td', null, fmtTime(r.start)),
-    h('td', {class: 'num'}, fmtDuration(r.duration_s ?? (writing && r.start ? (Date.now() - new Date(r.start)) / 1000 : null))),
-    h('td', {class: 'num size'}, fmtBytes(r.size_bytes)),
-    h('td', null, [r.video_codec, r.audio_codec].filter(Boolean).join(' + ').toUpperCase() || '–'),
+    h('td', {class: 'file'}, h('span', {class: 'mono'}, r.file),
+      // On a phone the columns below are hidden; their gist goes under the name.
+      h('div', {class: 'show-sm muted'}, h('span', {class: 'size'}, fmtBytes(r.size_bytes)), ' · ', fmtTime(r.start))),
+    h('td', {class: 'hide-sm'}, r.input),
+    h('td', {class: 'hide-sm'}, fmtTime(r.start)),
+    h('td', {class: 'num hide-sm'}, fmtDuration(r.duration_s ?? (writing && r.start ? (Date.now() - new Date(r.start)) / 1000 : null))),
+    h('td', {class: 'num hide-sm size'}, fmtBytes(r.size_bytes)),
+    h('td', {class: 'hide-sm'}, [r.video_codec, r.audio_codec].filter(Boolean).join(' + ').toUpperCase() || '–'),
     h('td', null, badge(r.state, r.state)),
     h('td', {class: 'actions'},
       iconButton('play', `Play ${r.file}`, () => playDialog(r.file, url, {live: false})),
@@ -113,8 +115,9 @@ function onSegment(ev) {
   if (known) {
     known.size_bytes = ev.size_bytes;
     known.state = ev.state;
-    const cell = document.querySelector(`#rec-segments tr[data-key="${CSS.escape(k)}"] .size`);
-    if (cell) cell.textContent = fmtBytes(ev.size_bytes); else render();
+    const cells = document.querySelectorAll(`#rec-segments tr[data-key="${CSS.escape(k)}"] .size`);
+    for (const cell of cells) cell.textContent = fmtBytes(ev.size_bytes);
+    if (!cells.length) render();
   }
 }
 

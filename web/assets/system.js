@@ -82,7 +82,12 @@ export function initSystem() {
     }
   });
   onChange('stats', () => { if (uptimeEl && store.process) uptimeEl.textContent = fmtDuration(store.process.uptime_s); });
-  onChange('structure', () => { if (!$('view-system').hidden) fillInputs(); });
+  onChange('structure', () => {
+    if ($('view-system').hidden) return;
+    const before = $('sys-input').value;
+    // The list arrived after the view opened (a direct link to #system): show the first input.
+    if (fillInputs() !== before) loadPipeline();
+  });
 }
 
 export function showSystem() {
