@@ -24,11 +24,15 @@ BUILD_PACKAGES=(
 )
 # What the tests add: the real peers they start on 127.0.0.1 (gstreamer1.0-x: timeoverlay, for
 # mls-test-rtsp-server; prometheus: promtool, which checks /metrics; systemd: systemd-analyze,
-# which checks the unit file; openssl: the self-signed certificate of the rtmps test). Extend
-# here.
+# which checks the unit file; openssl: the self-signed certificate of the rtmps test; chromium:
+# the browser the web UI tests drive through playwright-core). Extend here.
 TEST_PACKAGES=(
   ffmpeg nginx libnginx-mod-rtmp srt-tools curl procps gstreamer1.0-x prometheus systemd openssl
+  chromium
 )
+# node and npm run the browser tests (tests/browser); installed only when `node` is missing, so a
+# newer node from elsewhere is kept.
+NODE_PACKAGES=(nodejs npm)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="$ROOT/build"
@@ -87,18 +91,33 @@ install_packages() {
 
 cmd_setup() {
   local packages=("${BUILD_PACKAGES[@]}")
+  local test=0
   case "${1:-}" in
-    --test) packages+=("${TEST_PACKAGES[@]}") ;;
+    --test) packages+=("${TEST_PACKAGES[@]}"); test=1 ;;
     "") ;;
     *) log "usage: dev.sh setup [--test]"; exit 2 ;;
   esac
+  if [ "$test" -eq 1 ] && ! command -v node >/dev/null 2>&1; then
+    packages+=("${NODE_PACKAGES[@]}")
+  fi
   local missing
   mapfile -t missing < <(missing_packages "${packages[@]}")
   if [ "${#missing[@]}" -eq 0 ]; then
     log "all ${#packages[@]} packages are installed"
-    return 0
+  else
+    install_packages "${missing[@]}"
   fi
-  install_packages "${missing[@]}"
+  if [ "$test" -eq 1 ]; then setup_browser_tests; fi
+}
+
+# playwright-core for tests/browser, exactly as package-lock.json pins it (no browser download:
+# the tests drive Debian's chromium). Skipped when node_modules is newer than the lock file.
+setup_browser_tests() {
+  local dir="$ROOT/tests/browser"
+  [ -f "$dir/package-lock.json" ] || return 0
+  if [ "$dir/node_modules/.package-lock.json" -nt "$dir/package-lock.json" ]; then return 0; fi
+  log "npm ci in tests/browser"
+  (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 }
 
 cmd_build() {

@@ -98,7 +98,8 @@ class Backend {
 
 // Where the core publishes events for SSE clients (`event:` type and a JSON object as data).
 // Types: input.created/updated/deleted/state, output.created/updated/deleted/state,
-// recording.segment/deleted (api/recordings_events.h).
+// recording.segment/deleted (api/recordings_events.h); the app adds `stats` once a second
+// (stats_event.h).
 using EventSink = std::function<void(const std::string& type, const std::string& json)>;
 
 }  // namespace mls::api

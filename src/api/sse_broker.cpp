@@ -82,6 +82,11 @@ void SseBroker::publish(const std::string& type, const std::string& json) {
   sendToAll(event.text);
 }
 
+void SseBroker::publishTransient(const std::string& type, const std::string& json) {
+  if (clients_.empty()) return;
+  sendToAll("event: " + type + "\n" + formatData(json) + "\n");
+}
+
 EventSink SseBroker::sink() {
   return [this](const std::string& type, const std::string& json) { publish(type, json); };
 }

@@ -50,6 +50,9 @@ class SseBroker {
   // Records the event and sends it to every client. `json` is one JSON value (newlines in it
   // are split over several `data:` lines, as the SSE format requires).
   void publish(const std::string& type, const std::string& json);
+  // Sends a transient event (`stats`): no id, not kept, never replayed — it is stale a second
+  // later, and a client's Last-Event-ID stays that of the last real event.
+  void publishTransient(const std::string& type, const std::string& json);
   // publish() as an EventSink for the core; valid while the broker lives.
   EventSink sink();
 

@@ -12,13 +12,18 @@
 #include <cstring>
 
 #include "api/api_server.h"
+#include "api/preview_route.h"
+#include "api/static_assets.h"
+#include "api/stats_event.h"
 #include "app/core.h"
 #include "app/recordings.h"
 #include "core/log.h"
+#include "diag/process_stats.h"
 #include "diag/resource_report.h"
 #include "diag/task_registry.h"
 #include "diag/thread_audit.h"
 #include "media/output_pipeline.h"
+#include "media/preview.h"
 #include "media/segment_repair.h"
 #include "media/supervisor.h"
 #include "mls_config.h"
@@ -67,10 +72,13 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() {
   event_sink_ = nullptr;
+  preview_route_.reset();
+  assets_.reset();
   api_.reset();
   recordings_.reset();
   core_.reset();
   supervisor_.reset();
+  previews_.reset();
   rtsp_.reset();
   if (sigint_) g_source_remove(sigint_);
   if (sigterm_) g_source_remove(sigterm_);
@@ -145,7 +153,8 @@ int Server::run() {
       settings, [this](const std::string& type, const std::string& json) {
         if (event_sink_) event_sink_(type, json);  // empty until the API exists
       });
-  supervisor_->setPublisher(rtsp_.get());
+  previews_ = std::make_unique<media::PreviewService>(rtsp_.get());
+  supervisor_->setPublisher(previews_.get());
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
   core_->setRtsp(rtsp_.get());
 
@@ -170,9 +179,18 @@ int Server::run() {
               listening.error().message.c_str());
     return 1;
   }
+  assets_ = std::make_unique<api::StaticAssets>(api_->soupServer());
+  preview_route_ = std::make_unique<api::PreviewRoute>(api_->soupServer(), *previews_);
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);
   recordings_->connect(event_sink_, api_->recordingNudges());
+  // Rates once a second for the web UI, only while someone listens: an idle UI costs nothing.
+  supervisor_->setTickHook([this]() {
+    if (!api_ || !event_sink_ || api_->events().clientCount() == 0) return;
+    api_->events().publishTransient(
+        "stats", api::statsEventJson(*core_, diag::readProcessStats(),
+                                     (g_get_monotonic_time() - started_us_) / 1e6));
+  });
 
   sigint_ = g_unix_signal_add(SIGINT, &Server::onSignal, this);
   sigterm_ = g_unix_signal_add(SIGTERM, &Server::onSignal, this);

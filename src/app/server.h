@@ -1,4 +1,5 @@
-// Server: owns everything mlsd runs — state store, RTSP server, supervisor, core, API server — in the order
+// Server: owns everything mlsd runs — state store, RTSP server, previews, supervisor, core, API
+// server and the web UI — in the order
 // they must start and stop. run() loads the state (or seeds the embedded demo input on a first
 // start), starts the pipelines and the API, and turns the main loop until SIGINT/SIGTERM; then it
 // stops accepting requests, ends every output's stream (with a deadline), waits for every
@@ -23,8 +24,11 @@
 
 namespace mls::api {
 class ApiServer;
+class PreviewRoute;
+class StaticAssets;
 }
 namespace mls::media {
+class PreviewService;
 class Supervisor;
 }
 namespace mls::model {
@@ -59,10 +63,14 @@ class Server {
   GMainLoop* loop_ = nullptr;
   std::unique_ptr<model::StateStore> store_;
   std::unique_ptr<rtsp::RtspPublisher> rtsp_;  // outlives the supervisor, which withdraws from it
+  // The web UI's previews: the supervisor's publisher, forwarding to rtsp_.
+  std::unique_ptr<media::PreviewService> previews_;
   std::unique_ptr<media::Supervisor> supervisor_;
   std::unique_ptr<Core> core_;
   std::unique_ptr<Recordings> recordings_;  // the catalog, retention and recording events
   std::unique_ptr<api::ApiServer> api_;
+  std::unique_ptr<api::StaticAssets> assets_;         // the web UI's files, on api_'s server
+  std::unique_ptr<api::PreviewRoute> preview_route_;  // /api/v1/preview, on api_'s server
   ServiceNotify notify_;
   api::EventSink event_sink_;  // the API's SSE broker, once it exists
   bool shutting_down_ = false;

@@ -93,6 +93,7 @@ void Supervisor::tick() {
   double elapsed = (now - last_tick_us_) / 1e6;
   last_tick_us_ = now;
   for (auto& [name, runner] : inputs_) runner->tick(elapsed);
+  if (tick_hook_) tick_hook_();
 }
 
 }  // namespace mls::media

@@ -30,6 +30,10 @@ class Supervisor {
 
   void apply(const model::Config& config);
 
+  // Called at the end of every one-second tick, once the rates are fresh (the app publishes
+  // the SSE `stats` event from it). May be empty.
+  void setTickHook(std::function<void()> hook) { tick_hook_ = std::move(hook); }
+
   model::InputStatus inputStatus(const std::string& input) const;
   model::RunStatus outputStatus(const std::string& input, const std::string& output) const;
   InputPipeline* inputPipeline(const std::string& input) const;
@@ -52,6 +56,7 @@ class Supervisor {
   RunContext ctx_;
   std::map<std::string, std::unique_ptr<InputRunner>> inputs_;
   SourceGuard ticker_;
+  std::function<void()> tick_hook_;
   int64_t last_tick_us_ = 0;
 };
 
