@@ -31,9 +31,12 @@ Response metrics_get(const Request&, Backend& backend, const ApiOptions&) {
   snapshot.process.cpu_user_s = info.cpu_user_s;
   snapshot.process.cpu_system_s = info.cpu_system_s;
   snapshot.process.start_time_unix_s = info.start_time_unix_s;
+  snapshot.threads_by_owner = info.threads_by_owner;
   for (const model::InputSpec& input : backend.config().inputs) {
-    diag::InputMetrics in{
-        input.name, diag::schemeOf(input.url), backend.inputStatus(input.name).run, {}};
+    const model::InputStatus status = backend.inputStatus(input.name);
+    diag::InputMetrics in{input.name, diag::schemeOf(input.url), status.run, {}};
+    in.rtsp_clients = status.rtsp_clients;
+    in.recording = status.recording;
     for (const model::OutputSpec& output : input.outputs)
       in.outputs.push_back(
           {output.name, diag::schemeOf(output.url), backend.outputStatus(input.name, output.name)});

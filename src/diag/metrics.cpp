@@ -222,6 +222,39 @@ std::string renderMetrics(const MetricsSnapshot& snapshot) {
   writeStateCounts(w, "mls_outputs", "Configured outputs in each observed state.", output_statuses);
   writeRunFamilies(w, "input", inputs);
   writeRunFamilies(w, "output", outputs);
+
+  w.family("mls_input_rtsp_clients", "gauge",
+           "RTSP sessions playing the input's publication on the embedded RTSP server.");
+  for (const InputMetrics& in : snapshot.inputs)
+    w.sample("mls_input_rtsp_clients", {{"input", in.name}}, in.rtsp_clients);
+
+  w.family("mls_recording_state", "gauge",
+           "Observed state of the input's recording: 1 for the current state, 0 for the others "
+           "(stopped when the input is not recorded).");
+  for (const InputMetrics& in : snapshot.inputs)
+    for (model::RunState state : kStates)
+      w.sample("mls_recording_state", {{"input", in.name}, {"state", model::runStateName(state)}},
+               in.recording.run.state == state ? 1 : 0);
+  w.family("mls_recording_bytes_total", "counter",
+           "Bytes of media written to the input's recording since mlsd started recording it.");
+  for (const InputMetrics& in : snapshot.inputs)
+    w.sample("mls_recording_bytes_total", {{"input", in.name}},
+             static_cast<double>(in.recording.run.bytes_total));
+  w.family("mls_recording_segments_total", "counter",
+           "Segment files the input's recording has opened since mlsd started recording it.");
+  for (const InputMetrics& in : snapshot.inputs)
+    w.sample("mls_recording_segments_total", {{"input", in.name}}, in.recording.segments);
+
+  // "input cam1" → kind "input", owner "cam1"; "runtime" → kind "runtime", no owner.
+  w.family("mls_threads", "gauge",
+           "Threads of mlsd by owner: owner_kind input, output, mls, runtime or unknown; owner "
+           "is the input or input/output (empty for shared threads).");
+  for (const auto& [key, count] : snapshot.threads_by_owner) {
+    size_t space = key.find(' ');
+    std::string kind = key.substr(0, space);
+    std::string owner = space == std::string::npos ? std::string() : key.substr(space + 1);
+    w.sample("mls_threads", {{"owner_kind", kind}, {"owner", owner}}, count);
+  }
   return w.take();
 }
 

@@ -8,6 +8,7 @@
 // functions; any thread.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,8 @@ struct InputMetrics {
   std::string scheme;
   model::RunStatus status;
   std::vector<OutputMetrics> outputs;
+  int rtsp_clients = 0;               // sessions playing its RTSP publication
+  model::RecordingStatus recording;  // Stopped when it is not recorded
 };
 
 struct MetricsSnapshot {
@@ -47,6 +50,8 @@ struct MetricsSnapshot {
   std::string gstreamer_version;  // "1.22.0"
   ProcessFigures process;
   std::vector<InputMetrics> inputs;  // in the order of the configuration
+  // Threads by owner kind and owner (diag::countByOwner keys: "input cam1", "runtime", …).
+  std::map<std::string, int> threads_by_owner;
 };
 
 // The exposition text: every family once, with # HELP and # TYPE, then its samples.

@@ -144,7 +144,22 @@ TEST(Metrics, TheWholeTextWithNoInputs) {
       "# TYPE mls_output_reconnects_total counter\n"
       "# HELP mls_output_uptime_seconds Seconds since the output last went live; 0 when it is "
       "not live.\n"
-      "# TYPE mls_output_uptime_seconds gauge\n";
+      "# TYPE mls_output_uptime_seconds gauge\n"
+      "# HELP mls_input_rtsp_clients RTSP sessions playing the input's publication on the "
+      "embedded RTSP server.\n"
+      "# TYPE mls_input_rtsp_clients gauge\n"
+      "# HELP mls_recording_state Observed state of the input's recording: 1 for the current "
+      "state, 0 for the others (stopped when the input is not recorded).\n"
+      "# TYPE mls_recording_state gauge\n"
+      "# HELP mls_recording_bytes_total Bytes of media written to the input's recording since "
+      "mlsd started recording it.\n"
+      "# TYPE mls_recording_bytes_total counter\n"
+      "# HELP mls_recording_segments_total Segment files the input's recording has opened since "
+      "mlsd started recording it.\n"
+      "# TYPE mls_recording_segments_total counter\n"
+      "# HELP mls_threads Threads of mlsd by owner: owner_kind input, output, mls, runtime or "
+      "unknown; owner is the input or input/output (empty for shared threads).\n"
+      "# TYPE mls_threads gauge\n";
   EXPECT_EQ(renderMetrics(process()), expected);
 }
 
@@ -214,7 +229,7 @@ TEST(Metrics, EveryFamilyOnceWithHelpAndTypeBeforeItsSamples) {
     }
   }
   for (const auto& [name, count] : types) EXPECT_EQ(count, 1) << name;
-  EXPECT_EQ(types.size(), 23u);
+  EXPECT_EQ(types.size(), 28u);
 }
 
 TEST(Metrics, NoUrlHostOrKeyInAnyLabel) {
