@@ -10,6 +10,7 @@
 #include "media/supervisor.h"
 
 int main(int argc, char** argv) {
+  mls::log::installWriter();  // journald when stderr is the journal, one line on stderr otherwise
   mls::app::ServerOptions options;
   auto parsed = mls::app::parseOptions(argc, argv, &options);
   if (!parsed) {

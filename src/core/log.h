@@ -1,12 +1,20 @@
-// Logging for operators: one line per event on stderr, "2026-11-25T03:15:00.123Z INFO  [area]
-// message", filtered by --log-level (error, warning, info, debug). Detailed element-level traces
-// stay in GStreamer's own debug system (GST_DEBUG=mls-*:6), one category per module.
+// Logging for operators, filtered by --log-level (error, warning, info, debug). Each line goes
+// through GLib structured logging (g_log_structured_array) with the fields MESSAGE, PRIORITY
+// (syslog: 3 error, 4 warning, 6 info, 7 debug), GLIB_DOMAIN "mls" and MLS_AREA. The writer
+// installed by installWriter() sends them to journald, fields and all, when stderr is the
+// journal (mlsd under systemd), and otherwise writes one line on stderr:
+// "2026-11-25T03:15:00.123Z INFO  [area] message". Other domains' messages (GLib's criticals)
+// keep GLib's default writer. Detailed element-level traces stay in GStreamer's own debug system
+// (GST_DEBUG=mls-*:6), one category per module.
 //
 // Callers mask secrets before logging (model::maskUrl). Thread-safe: each line is written with
 // one write(2); the level is set once at start-up.
 #pragma once
 
 #include <glib.h>
+
+#include <cstdint>
+#include <string>
 
 namespace mls::log {
 
@@ -19,6 +27,11 @@ Level level();
 bool enabled(Level level);
 
 void write(Level level, const char* area, const char* format, ...) G_GNUC_PRINTF(3, 4);
+
+// Installs the writer described above (once, at start-up, before any thread logs).
+void installWriter();
+// The stderr line of one message (pure; `unix_us` is the time of the message).
+std::string formatLine(Level level, const char* area, const char* message, int64_t unix_us);
 
 }  // namespace mls::log
 
