@@ -93,26 +93,8 @@ uint64_t parseStatusKb(std::string_view status, std::string_view key) {
   return 0;
 }
 
-// What the leaks tracer tracks now (its "get-live-objects" action signal); -1 without it.
-int liveGstObjects() {
-  int count = -1;
-  GList* tracers = gst_tracing_get_active_tracers();
-  for (GList* l = tracers; l; l = l->next) {
-    if (g_strcmp0(G_OBJECT_TYPE_NAME(l->data), "GstLeaksTracer") != 0) continue;
-    GstStructure* live = nullptr;
-    g_signal_emit_by_name(l->data, "get-live-objects", &live);
-    if (!live) continue;
-    const GValue* list = gst_structure_get_value(live, "live-objects-list");
-    count = list ? static_cast<int>(gst_value_list_get_size(list)) : 0;
-    gst_structure_free(live);
-  }
-  g_list_free_full(tracers, gst_object_unref);
-  return count;
-}
-
 Resources readResources() {
   Resources r;
-  r.live_gst_objects = liveGstObjects();
   const ProcessFigures process = readProcessStats();
   r.rss_bytes = static_cast<uint64_t>(process.resident_bytes);
   r.cpu_user_s = process.cpu_user_s;
@@ -209,8 +191,6 @@ std::vector<ReportLine> formatExitAudit(const ExitAudit& audit) {
   info("  Resident: " + formatBytes(r.rss_bytes));
   info("  Peak resident: " + formatBytes(r.peak_rss_bytes));
   info("  Heap in use: " + formatBytes(r.heap_in_use_bytes));
-  if (r.live_gst_objects >= 0)
-    info(textf("  GStreamer objects alive (leaks tracer): %d", r.live_gst_objects));
   info(textf("CPU Time: user %.2f s, system %.2f s", r.cpu_user_s, r.cpu_system_s));
   info(textf("Uptime: %.1f s", audit.uptime_s));
   const Platform& p = audit.platform;

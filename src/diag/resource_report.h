@@ -51,9 +51,6 @@ struct Resources {
   FdCounts fds;
   double cpu_user_s = 0;
   double cpu_system_s = 0;
-  // GstObjects and GstMiniObjects alive, as the `leaks` tracer counts them (GST_TRACERS=leaks);
-  // -1 when that tracer is not active.
-  int live_gst_objects = -1;
 };
 
 // Everything now. Figures that cannot be read stay 0.
