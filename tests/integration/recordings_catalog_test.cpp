@@ -394,7 +394,10 @@ TEST_F(RecordingsCatalog, AGigabyteDownloadKeepsMlsdMemoryFlat) {
   const long after = peakRssKiB(mlsd_->process().pid());
   EXPECT_EQ(result, "200 " + std::to_string(1ull << 30));
   std::printf("mlsd peak RSS around a 1 GiB download: %ld -> %ld KiB\n", before, after);
+#if !defined(__SANITIZE_ADDRESS__)
+  // An ASan mlsd keeps freed chunks in its quarantine (256 MB): the bound is for the plain build.
   EXPECT_LT(after - before, 16 * 1024);
+#endif
 }
 
 class RecordingsRetention : public RecordingsCatalog {};

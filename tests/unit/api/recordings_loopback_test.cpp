@@ -203,7 +203,11 @@ TEST_F(RecordingsLoopback, LargeDownloadStreamsWithBoundedMemory) {
   EXPECT_EQ(exchange.total - header_end, size);
   std::printf("512 MiB download: peak RSS %ld -> %ld KiB (+%ld KiB)\n", before, after,
               after - before);
+#if !defined(__SANITIZE_ADDRESS__)
+  // Under ASan freed chunks sit in its quarantine (256 MB by default), so peak RSS grows with
+  // everything ever freed (+290 MiB measured): the bound means something in the plain build.
   EXPECT_LT(after - before, 16 * 1024) << "the download must not be held in memory";
+#endif
   EXPECT_TRUE(runUntil([&] { return server_->activeDownloads() == 0; }));
 }
 
