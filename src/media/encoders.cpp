@@ -62,13 +62,18 @@ Result<GstElement*> makeDecoder(const std::string& codec) {
   return fail(ErrorCode::Invalid, "no decoder for codec '" + codec + "'");
 }
 
-const char* parserFactory(const std::string& codec) {
+const char* parserFor(const std::string& codec) {
   if (codec == "h264") return "h264parse";
   if (codec == "h265") return "h265parse";
   if (codec == "aac") return "aacparse";
   if (codec == "mp3") return "mpegaudioparse";
   if (codec == "opus") return "opusparse";
-  return "identity";
+  return nullptr;
+}
+
+const char* parserFactory(const std::string& codec) {
+  const char* parser = parserFor(codec);
+  return parser ? parser : "identity";
 }
 
 }  // namespace mls::media

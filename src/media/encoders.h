@@ -20,7 +20,10 @@ Result<GstElement*> makeVideoEncoder(const model::TranscodeSettings& settings, i
 Result<GstElement*> makeAudioEncoder(int bitrate_kbps, std::string* launch);
 // Decoder for an mls codec name ("h264", "h265", "aac", "mp3", "opus").
 Result<GstElement*> makeDecoder(const std::string& codec);
-// Parser for an mls codec name.
+// Parser factory for an mls codec name ("h264", "h265", "aac", "mp3", "opus"); nullptr for
+// anything else.
+const char* parserFor(const std::string& codec);
+// parserFor(), or "identity" for a codec without a parser.
 const char* parserFactory(const std::string& codec);
 
 }  // namespace mls::media

@@ -2,6 +2,7 @@
 #include "media/input_pipeline.h"
 
 #include "core/log.h"
+#include "media/encoders.h"
 #include "media/media_log.h"
 #include "model/url.h"
 
@@ -36,15 +37,6 @@ std::string codecOf(GstCaps* unfixed) {
 }
 
 bool isVideoCodec(const std::string& codec) { return codec == "h264" || codec == "h265"; }
-
-const char* parserFor(const std::string& codec) {
-  if (codec == "h264") return "h264parse";
-  if (codec == "h265") return "h265parse";
-  if (codec == "aac") return "aacparse";
-  if (codec == "mp3") return "mpegaudioparse";
-  if (codec == "opus") return "opusparse";
-  return nullptr;
-}
 
 GstPadProbeReturn dropUntilKeyframe(GstPad*, GstPadProbeInfo* info, gpointer) noexcept {
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);

@@ -8,6 +8,7 @@
 
 #include "core/gobj.h"
 #include "core/log.h"
+#include "media/encoders.h"
 #include "media/input_pipeline.h"
 
 namespace mls::media {
@@ -18,15 +19,6 @@ constexpr uint64_t kMaxBacklogBytes = 4 * 1024 * 1024;
 // Fragment length: short, so the first picture shows within about half a second of the
 // keyframe it starts from.
 constexpr guint kFragmentMs = 500;
-
-const char* parserFor(const std::string& codec) {
-  if (codec == "h264") return "h264parse";
-  if (codec == "h265") return "h265parse";
-  if (codec == "aac") return "aacparse";
-  if (codec == "mp3") return "mpegaudioparse";
-  if (codec == "opus") return "opusparse";
-  return nullptr;
-}
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "media/encoders.h"
+
 GST_DEBUG_CATEGORY_STATIC(mls_rtsp_factory_debug);
 #define GST_CAT_DEFAULT mls_rtsp_factory_debug
 
@@ -48,21 +50,12 @@ const char* payloaderFor(const std::string& codec) {
   return nullptr;
 }
 
-const char* parserFor(const std::string& codec) {
-  if (codec == "h264") return "h264parse";
-  if (codec == "h265") return "h265parse";
-  if (codec == "aac") return "aacparse";
-  if (codec == "mp3") return "mpegaudioparse";
-  if (codec == "opus") return "opusparse";
-  return nullptr;
-}
-
 namespace {
 
 // appsrc ! parser ! payloader name=pay<index> in `bin`; returns the appsrc, or nullptr.
 GstElement* addStream(GstBin* bin, const TapStream& stream, const char* kind, int index) {
   const char* pay_factory = payloaderFor(stream.codec);
-  const char* parse_factory = parserFor(stream.codec);
+  const char* parse_factory = media::parserFor(stream.codec);
   if (!stream.tap || !pay_factory || !parse_factory) return nullptr;
   std::string src_name = std::string("feed-") + kind;
   std::string pay_name = "pay" + std::to_string(index);
