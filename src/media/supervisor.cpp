@@ -1,11 +1,17 @@
 // Reconciliation of desired and running state. See supervisor.h.
 #include "media/supervisor.h"
 
+#include "elements.h"
+
 #include "media/media_log.h"
 
 namespace mls::media {
 
-void init() { mediaLogInit(); }
+void init() {
+  mediaLogInit();
+  // The project's own elements (plugins/: mlsrtmpfanout), linked in: no GST_PLUGIN_PATH needed.
+  if (!mls_elements_register_static()) GST_WARNING("the mls elements could not be registered");
+}
 
 Supervisor::Supervisor(RunSettings settings,
                        std::function<void(const std::string&, const std::string&)> events) {

@@ -15,8 +15,8 @@
 
 namespace mls::media {
 
-// Initializes GStreamer-side state of the media layer (debug categories). Call once after
-// gst_init().
+// Initializes GStreamer-side state of the media layer (debug categories, the project's own
+// elements). Call once after gst_init().
 void init();
 
 class Supervisor {
