@@ -31,7 +31,11 @@ std::string codecOf(GstCaps* unfixed) {
     int version = 0, layer = 0;
     gst_structure_get_int(s, "mpegversion", &version);
     if (version == 2 || version == 4) return "aac";
-    if (version == 1 && (!gst_structure_get_int(s, "layer", &layer) || layer == 3)) return "mp3";
+    // MPEG-1 audio: MP3 when the layer is 3 or not known yet. A demuxer that has not parsed the
+    // stream (tsdemux: "layer=[ 1, 3 ]") offers a range, which fixating would turn into layer 1.
+    const GstStructure* offered = gst_caps_get_structure(unfixed, 0);
+    const bool layer_known = gst_structure_get_int(offered, "layer", &layer);
+    if (version == 1 && (!layer_known || layer == 3)) return "mp3";
   }
   return {};
 }

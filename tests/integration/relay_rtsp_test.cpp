@@ -9,8 +9,15 @@
 //   neither the input, nor an RTMP output of the same input, nor another RTSP client.
 // - RelayRtspLifecycle: a deleted input's URL answers an RTSP error at once; a retrying input's
 //   URL too, and a restarted input is served again; SIGTERM with 3 clients exits 0 within 2 s.
+// - RelayRtspCodecs: the other codecs the server passes through: H.265 + Opus and H.264 + MP3
+//   from an ffmpeg UDP MPEG-TS publisher, read back by ffprobe with their codecs and by a frame
+//   meter with frames and keyframes flowing.
 //
-// Peers: mlsd, ffprobe, gst-launch-1.0 (rtspsrc), mls-test-rtsp-server, nginx-rtmp.
+// VLC is not among the clients: Debian 12's VLC is built with --disable-live555, so it has no
+// RTSP client at all ("access_realrtsp: only real/helix rtsp servers supported", then "VLC is
+// unable to open the MRL"); ffprobe/ffmpeg and GStreamer's rtspsrc are tested instead.
+//
+// Peers: mlsd, ffprobe, ffmpeg, gst-launch-1.0 (rtspsrc), mls-test-rtsp-server, nginx-rtmp.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -21,10 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "ffmpeg.h"
 #include "ffprobe.h"
 #include "fixture.h"
 #include "http_client.h"
 #include "nginx_rtmp.h"
+#include "ports.h"
 #include "relay_fixture.h"
 #include "rtsp_server.h"
 
@@ -330,6 +339,70 @@ TEST_F(RelayRtspLifecycle, SigtermWithThreeClientsExitsCleanlyAndFast) {
   EXPECT_EQ(code, 0) << tailOf(mlsd().process().log());
   EXPECT_LT(took, 2.0) << tailOf(mlsd().process().log());
   std::printf("mlsd stopped in %.2f s with 3 RTSP clients\n", took);
+}
+
+// ffmpeg publishes `video` + `audio` as MPEG-TS to a udp:// input; its RTSP URL must carry both
+// codecs unchanged, with frames and keyframes flowing.
+class RelayRtspCodecs : public RelayRtspBase {
+ protected:
+  void expectServedOverRtsp(const std::string& video, const std::string& audio,
+                            const std::string& probed_video, const std::string& probed_audio);
+};
+
+void RelayRtspCodecs::expectServedOverRtsp(const std::string& video, const std::string& audio,
+                                           const std::string& probed_video,
+                                           const std::string& probed_audio) {
+  RelayRtspCodecs& test = *this;
+  const std::uint16_t port = freeUdpPort();
+  const std::string url = "udp://127.0.0.1:" + std::to_string(port);
+  ASSERT_TRUE(test.api().createInput(JsonText().set("name", "cam").set("url", url)));
+  ASSERT_TRUE(runUntil([&] { return udpPortBound(port); }, 10s)) << test.api().context("cam");
+  TestPatternOptions pattern;
+  pattern.width = 640;
+  pattern.height = 360;
+  pattern.fps = 25;
+  pattern.videoKbps = 800;
+  pattern.videoCodec = video;
+  pattern.audioCodec = audio;
+  Process publisher = publishTestPattern(url + "?pkt_size=1316", pattern);
+  ASSERT_TRUE(publisher.started()) << publisher.startError();
+  ASSERT_TRUE(test.api().waitInput("cam", "live", 30s))
+      << test.api().context("cam") << "\nffmpeg:\n"
+      << tailOf(publisher.log());
+  JsonNodePtr input = test.api().input("cam");
+  EXPECT_EQ(jsonString(input.get(), "media.video_codec").value_or(""), video);
+  EXPECT_EQ(jsonString(input.get(), "media.audio_codec").value_or(""), audio);
+  const std::string rtsp = rtspUrl(test.api(), "cam");
+  ProbeOptions options;
+  options.rtspTransport = "tcp";
+  const ProbeResult p = probe(rtsp, 20s, options);
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.videoCodec, probed_video) << p.describe();
+  EXPECT_EQ(p.width, 640) << p.describe();
+  EXPECT_EQ(p.height, 360) << p.describe();
+  EXPECT_TRUE(p.hasAudio) << p.describe();
+  EXPECT_EQ(p.audioCodec, probed_audio) << p.describe();
+
+  FlowMeter meter(rtsp, 5);
+  ASSERT_TRUE(runUntil([&] { return meter.poll(); }, 30s));
+  const FlowResult r = meter.result();
+  EXPECT_TRUE(r.ok) << r.describe();
+  EXPECT_GE(r.fps, kKeepUp * 25) << r.describe();
+  EXPECT_GE(r.keyframes, 1) << r.describe();
+  EXPECT_GT(r.audioPackets, 0) << r.describe();
+  publisher.stop();
+}
+
+TEST_F(RelayRtspCodecs, H265AndOpusPassThrough) {
+  ASSERT_TRUE(startMlsd());
+  expectServedOverRtsp("h265", "opus", "hevc", "opus");
+}
+
+TEST_F(RelayRtspCodecs, H264AndMp3PassThrough) {
+  ASSERT_TRUE(startMlsd());
+  // RTP's MPEG audio payload (RFC 2250, "MPA") does not say which layer it carries, and ffmpeg
+  // names it after the static payload type's codec, MP2; the frames are the MP3 ones.
+  expectServedOverRtsp("h264", "mp3", "h264", "mp2");
 }
 
 }  // namespace

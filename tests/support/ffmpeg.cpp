@@ -30,33 +30,26 @@ std::vector<std::string> encodeArgs(const TestPatternOptions& o, bool realtime) 
   }
   if (o.seconds > 0) args.insert(args.end(), {"-t", number(o.seconds)});
   const std::string kbps = std::to_string(o.videoKbps) + "k";
-  args.insert(args.end(), {"-map",
-                           "0:v",
-                           "-c:v",
-                           "libx264",
-                           "-profile:v",
-                           "high",
-                           "-preset",
-                           "veryfast",
-                           "-tune",
-                           "zerolatency",
-                           "-pix_fmt",
-                           "yuv420p",
-                           "-g",
-                           std::to_string(2 * o.fps),
-                           "-keyint_min",
-                           std::to_string(2 * o.fps),
-                           "-sc_threshold",
-                           "0",
-                           "-b:v",
-                           kbps,
-                           "-maxrate",
-                           kbps,
-                           "-bufsize",
+  const std::string gop = std::to_string(2 * o.fps);
+  args.insert(args.end(), {"-map", "0:v"});
+  if (o.videoCodec == "h265") {
+    args.insert(args.end(), {"-c:v", "libx265", "-preset", "ultrafast", "-tune", "zerolatency",
+                             "-x265-params",
+                             "keyint=" + gop + ":min-keyint=" + gop +
+                                 ":scenecut=0:repeat-headers=1:log-level=warning"});
+  } else {
+    args.insert(args.end(), {"-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast",
+                             "-tune", "zerolatency", "-g", gop, "-keyint_min", gop,
+                             "-sc_threshold", "0"});
+  }
+  args.insert(args.end(), {"-pix_fmt", "yuv420p", "-b:v", kbps, "-maxrate", kbps, "-bufsize",
                            std::to_string(2 * o.videoKbps) + "k"});
   if (o.audio) {
+    const char* encoder = o.audioCodec == "mp3"    ? "libmp3lame"
+                          : o.audioCodec == "opus" ? "libopus"
+                                                   : "aac";
     args.insert(args.end(),
-                {"-map", "1:a", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"});
+                {"-map", "1:a", "-c:a", encoder, "-b:a", "128k", "-ar", "48000", "-ac", "2"});
   }
   return args;
 }

@@ -1,7 +1,8 @@
 // ffmpeg as a test peer: a live publisher of a known test pattern, and a maker of test files.
 //
 // The pattern is lavfi testsrc2 (moving, so frames differ) plus a 1 kHz sine, encoded with
-// libx264 (profile high, preset veryfast, tune zerolatency, a keyframe every 2 s) and AAC, paced
+// libx264 (profile high, preset veryfast, tune zerolatency, a keyframe every 2 s) and AAC (or
+// H.265, MP3 or Opus when asked), paced
 // in real time (-re). The container follows the URL: rtmp(s) → FLV, srt and udp → MPEG-TS,
 // rtsp → RTSP ANNOUNCE/RECORD over TCP. ffmpeg is the independent reference here; the product
 // itself never uses it.
@@ -26,6 +27,10 @@ struct TestPatternOptions {
   bool audio = true;
   int videoKbps = 2500;
   double seconds = 0;                        // 0: until stopped
+  // "h264" (libx264, as above) or "h265" (libx265 ultrafast, same GOP, headers repeated).
+  std::string videoCodec = "h264";
+  // "aac", "mp3" (libmp3lame) or "opus" (libopus).
+  std::string audioCodec = "aac";
   std::vector<std::string> extraOutputArgs;  // inserted before the output URL
 };
 
