@@ -42,6 +42,8 @@ struct SystemInfo {
   diag::FdCounts fds;                           // open fds by kind
   uint64_t peak_rss_bytes = 0;                  // VmHWM
   uint64_t heap_bytes = 0;                      // heap in use (mallinfo2)
+  uint64_t gst_objects_alive = 0;    // GstObjects created since start-up and alive now
+  uint64_t gst_objects_created = 0;  // GstObjects created since start-up
 };
 
 // One condition mlsd must meet to be ready to serve (GET /readyz). Each part of mlsd that can

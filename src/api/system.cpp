@@ -1,5 +1,6 @@
 // GET /api/v1/system: version, uptime, counts and process figures (Backend::systemInfo): threads
-// by owner, open fds by kind, resident, peak resident and heap memory. Pure handler; main
+// by owner, open fds by kind, resident, peak resident and heap memory, live GstObjects. Pure
+// handler; main
 // thread.
 #include <json-glib/json-glib.h>
 
@@ -24,6 +25,9 @@ Response system_get(const Request&, Backend& backend, const ApiOptions&) {
   json_object_set_double_member(root, "cpu_system_s", info.cpu_system_s);
   json_object_set_int_member(root, "peak_rss_bytes", static_cast<gint64>(info.peak_rss_bytes));
   json_object_set_int_member(root, "heap_bytes", static_cast<gint64>(info.heap_bytes));
+  json_object_set_int_member(root, "gst_objects_alive", static_cast<gint64>(info.gst_objects_alive));
+  json_object_set_int_member(root, "gst_objects_created",
+                             static_cast<gint64>(info.gst_objects_created));
   JsonObject* by_owner = json_object_new();
   for (const auto& [owner, count] : info.threads_by_owner)
     json_object_set_int_member(by_owner, owner.c_str(), count);

@@ -166,6 +166,9 @@ api::SystemInfo Core::systemInfo() const {
   info.fds = resources.fds;
   info.peak_rss_bytes = resources.peak_rss_bytes;
   info.heap_bytes = resources.heap_in_use_bytes;
+  const diag::ObjectCensus objects = diag::object_census::snapshot();
+  info.gst_objects_alive = objects.alive;
+  info.gst_objects_created = objects.created;
   return info;
 }
 

@@ -18,6 +18,7 @@
 #include "app/core.h"
 #include "app/recordings.h"
 #include "core/log.h"
+#include "diag/object_census.h"
 #include "diag/process_stats.h"
 #include "diag/resource_report.h"
 #include "diag/task_registry.h"
@@ -92,6 +93,7 @@ int Server::run() {
   loop_ = g_main_loop_new(nullptr, FALSE);
   started_us_ = g_get_monotonic_time();
   diag::task_registry::install();  // before any element makes a task
+  diag::object_census::install();  // before any pipeline exists
 
   // Desired state: the state file, or the embedded demo on a first start.
   store_ = std::make_unique<model::StateStore>(options_.state_dir);
@@ -263,6 +265,7 @@ bool Server::exitAudit() const {
   audit.baseline_fds = baseline_fds_;
   audit.resources = diag::readResources();
   audit.fds = audit.resources.fds;
+  audit.objects = diag::object_census::snapshot();
   audit.platform = diag::readPlatform();
   audit.platform.mls_version = MLS_VERSION;
   audit.platform.soup_version = std::to_string(soup_get_major_version()) + "." +

@@ -152,6 +152,10 @@ int leakedFds(const ExitAudit& audit) {
   return extra > 0 ? extra : 0;
 }
 
+uint64_t leakedObjects(const ExitAudit& audit) {
+  return audit.objects.installed ? audit.objects.alive : 0;
+}
+
 std::vector<ReportLine> formatExitAudit(const ExitAudit& audit) {
   std::vector<ReportLine> lines;
   auto info = [&](std::string text) { lines.push_back({false, std::move(text)}); };
@@ -186,6 +190,20 @@ std::vector<ReportLine> formatExitAudit(const ExitAudit& audit) {
     warn(textf("⚠ Potential fd leaks detected (%d more than at start)", extra));
   else
     info("✓ No fd leaks detected");
+  if (audit.objects.installed) {
+    const ObjectCensus& o = audit.objects;
+    info("GStreamer Objects (created after start-up):");
+    info(textf("  Created: %llu", static_cast<unsigned long long>(o.created)));
+    info(textf("  Destroyed: %llu", static_cast<unsigned long long>(o.destroyed)));
+    info(textf("  Alive: %llu", static_cast<unsigned long long>(o.alive)));
+    if (o.alive == 0) {
+      info("✓ No GstObject leaks detected");
+    } else {
+      for (const auto& [type, count] : o.alive_by_type) warn(textf("  %-28s %d", type.c_str(), count));
+      warn(textf("⚠ Potential GstObject leaks detected (%llu alive)",
+                 static_cast<unsigned long long>(o.alive)));
+    }
+  }
   const Resources& r = audit.resources;
   info("Memory Usage:");
   info("  Resident: " + formatBytes(r.rss_bytes));

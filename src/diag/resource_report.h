@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "diag/object_census.h"
 #include "diag/thread_audit.h"
 
 namespace mls::diag {
@@ -74,6 +75,7 @@ struct ExitAudit {
   int baseline_fds = 0;                    // at the baseline
   FdCounts fds;                            // at exit, API closed
   Resources resources;
+  ObjectCensus objects;                    // GstObjects created since start-up, alive at exit
   Platform platform;
   double uptime_s = 0;
 };
@@ -82,6 +84,8 @@ struct ExitAudit {
 std::vector<AttributedThread> leakedThreads(const ExitAudit& audit);
 // Fds beyond the baseline (0 when none).
 int leakedFds(const ExitAudit& audit);
+// GstObjects mlsd created that are still alive at exit (0 when none, or no census).
+uint64_t leakedObjects(const ExitAudit& audit);
 
 // The whole exit report: thread audit, then the resource report. Leaks are warnings.
 std::vector<ReportLine> formatExitAudit(const ExitAudit& audit);

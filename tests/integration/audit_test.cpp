@@ -71,6 +71,7 @@ TEST_F(Audit, IdleDaemonLogsTheStartAuditAndExitsWithoutLeaks) {
   EXPECT_NE(log.find("=== Resource Usage Report ==="), std::string::npos) << tailOf(log);
   EXPECT_NE(log.find("✓ No thread leaks detected"), std::string::npos) << tailOf(log);
   EXPECT_NE(log.find("✓ No fd leaks detected"), std::string::npos) << tailOf(log);
+  EXPECT_NE(log.find("✓ No GstObject leaks detected"), std::string::npos) << tailOf(log);
 }
 
 TEST_F(Audit, PipelineThreadsBelongToTheirInputAndOutputsAndExitIsClean) {
@@ -112,12 +113,19 @@ TEST_F(Audit, PipelineThreadsBelongToTheirInputAndOutputsAndExitIsClean) {
             jsonInt(info.get(), "rss_bytes").value_or(1))
       << system.body;
   EXPECT_GT(jsonInt(info.get(), "heap_bytes").value_or(0), 0) << system.body;
+  // An input and two outputs: pipelines, elements, pads, buses, clocks' entries, tasks.
+  const int64_t objects = jsonInt(info.get(), "gst_objects_alive").value_or(-1);
+  EXPECT_GE(objects, 30) << system.body;
+  EXPECT_GE(jsonInt(info.get(), "gst_objects_created").value_or(-1), objects) << system.body;
+  std::printf("GstObjects alive with one input and two outputs: %lld\n",
+              static_cast<long long>(objects));
 
   // SIGTERM with everything running: drained, and nothing left behind.
   EXPECT_EQ(mlsd().stop(), 0) << tailOf(mlsd().process().log());
   const std::string log = mlsd().process().log();
   EXPECT_NE(log.find("✓ No thread leaks detected"), std::string::npos) << tailOf(log);
   EXPECT_NE(log.find("✓ No fd leaks detected"), std::string::npos) << tailOf(log);
+  EXPECT_NE(log.find("✓ No GstObject leaks detected"), std::string::npos) << tailOf(log);
   EXPECT_EQ(log.find("Potential"), std::string::npos) << tailOf(log);
 }
 

@@ -36,9 +36,15 @@ struct Footprint {
   int threads = 0;
   int fds = 0;
   long rss_kib = 0;
+  // From mlsd's own /api/v1/system: heap in use (mallinfo2) and the GstObjects it created that
+  // are alive (diag/object_census.h); -1 when not read.
+  long heap_kib = -1;
+  long objects = -1;
   std::string describe() const {
     return std::to_string(threads) + " threads, " + std::to_string(fds) + " fds, " +
-           std::to_string(rss_kib / 1024.0).substr(0, 5) + " MiB RSS";
+           std::to_string(rss_kib / 1024.0).substr(0, 5) + " MiB RSS, " +
+           std::to_string(heap_kib / 1024.0).substr(0, 5) + " MiB heap, " +
+           std::to_string(objects) + " GstObjects";
   }
 };
 
@@ -74,15 +80,28 @@ class ChurnTest : public RelayTest {
  protected:
   std::chrono::milliseconds watchdogTimeout() const override { return 590s; }
 
-  // Waits until the process is back at `baseline` threads and fds (pipelines are torn down on
-  // the reaper thread, asynchronously), at most `timeout`.
+  // /proc figures plus mlsd's own heap and GstObject count.
+  Footprint footprint() {
+    Footprint f = footprintOf(mlsd().process().pid());
+    const HttpResponse r = api().get("/api/v1/system");
+    JsonNodePtr system = parseJson(r.body);
+    if (system) {
+      f.heap_kib = static_cast<long>(jsonInt(system.get(), "heap_bytes").value_or(-1024) / 1024);
+      f.objects = static_cast<long>(jsonInt(system.get(), "gst_objects_alive").value_or(-1));
+    }
+    return f;
+  }
+
+  // Waits until the process is back at `baseline` threads, fds and GstObjects (pipelines are
+  // torn down on the reaper thread, asynchronously), at most `timeout`.
   Footprint settle(const Footprint& baseline, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    Footprint now = footprintOf(mlsd().process().pid());
+    Footprint now = footprint();
     while (std::chrono::steady_clock::now() < deadline &&
-           (now.threads != baseline.threads || now.fds != baseline.fds)) {
+           (now.threads != baseline.threads || now.fds != baseline.fds ||
+            now.objects != baseline.objects)) {
       std::this_thread::sleep_for(100ms);
-      now = footprintOf(mlsd().process().pid());
+      now = footprint();
     }
     return now;
   }
@@ -153,9 +172,10 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
     round(destination, -r);
     if (HasFatalFailure()) return;
   }
-  Footprint baseline = settle(footprintOf(mlsd().process().pid()), 3s);
+  Footprint baseline = settle(footprint(), 3s);
   std::this_thread::sleep_for(1s);
-  baseline = footprintOf(mlsd().process().pid());
+  baseline = footprint();
+  ASSERT_GE(baseline.objects, 0) << "no gst_objects_alive in /api/v1/system";
   std::printf("baseline after 5 warm-up rounds: %s\n", baseline.describe().c_str());
 
   // Two halves of 100 cycles, settled and measured after each: a leak per cycle grows the second
@@ -172,6 +192,7 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
       std::printf("after %d cycles, settled: %s\n", r * kSlots, middle.describe().c_str());
       EXPECT_EQ(middle.threads, baseline.threads) << "threads left behind";
       EXPECT_EQ(middle.fds, baseline.fds) << "file descriptors left behind";
+      EXPECT_EQ(middle.objects, baseline.objects) << "GstObjects left behind";
     }
   }
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -182,6 +203,7 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
               (after.rss_kib - baseline.rss_kib) / 1024.0, (after.rss_kib - middle.rss_kib) / 1024.0);
   EXPECT_EQ(after.threads, baseline.threads) << "threads left behind";
   EXPECT_EQ(after.fds, baseline.fds) << "file descriptors left behind";
+  EXPECT_EQ(after.objects, baseline.objects) << "GstObjects left behind";
   EXPECT_LT(after.rss_kib - middle.rss_kib, 5 * 1024) << "RSS grew by 5 MB or more in 100 cycles";
   // Over all 200 cycles: measured 7-8.5 MiB (caches filling, then flat); a leak of 100 KB per
   // cycle would show here as 20 MB.
@@ -191,6 +213,7 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
   EXPECT_EQ(mlsd().stop(), 0) << tailOf(mlsd().process().log());
   const std::string log = mlsd().process().log();
   EXPECT_NE(log.find("No thread leaks detected"), std::string::npos) << tailOf(log);
+  EXPECT_NE(log.find("No GstObject leaks detected"), std::string::npos) << tailOf(log, 6000);
   EXPECT_NE(log.find("checking for leaks"), std::string::npos)
       << "the leaks tracer was not active:\n" << tailOf(log, 6000);
   EXPECT_EQ(log.find("Leaks detected"), std::string::npos)
