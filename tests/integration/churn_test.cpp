@@ -1,8 +1,9 @@
 // Leak tests by churn, against the real mlsd, measured from outside (/proc/<pid>): 200 cycles of
 // an input created with 2 RTMP outputs and a recording, played by an RTSP client, then deleted,
-// must bring the thread count and the fd count back to the baseline exactly and grow RSS by less
-// than 5 MB per 100 cycles; with GST_TRACERS=leaks, gst_deinit() finds no GstObject or
-// GstMiniObject alive.
+// must bring the thread count, the fd count and mlsd's count of live GstObjects
+// (/api/v1/system, diag/object_census.h) back to the baseline exactly and grow RSS by less than
+// 5 MB per 100 cycles; with GST_TRACERS=leaks, gst_deinit() finds no GstObject or GstMiniObject
+// alive, and mlsd's exit report none either.
 // And 100 cycles of an output whose destination refuses, deleted once it failed, grow nothing.
 //
 // The cycles run four at a time (inputs c0..c3), so 200 cycles take 50 rounds, after 5 rounds of
@@ -31,6 +32,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPattern = "test://ball?size=160x120&fps=15";
 constexpr int kSlots = 4;
+constexpr int kWarmUpRounds = 5;
 
 struct Footprint {
   int threads = 0;
@@ -168,7 +170,7 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
   // Warm-up: the first rounds load plugins, start the pools that live as long as the process,
   // and fill the caches that stay at their high-water mark (glibc's per-thread arenas and its
   // cache of freed thread stacks, up to 40 MiB). The baseline is that steady state.
-  for (int r = 0; r < 5; ++r) {
+  for (int r = 0; r < kWarmUpRounds; ++r) {
     round(destination, -r);
     if (HasFatalFailure()) return;
   }
@@ -176,7 +178,8 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
   std::this_thread::sleep_for(1s);
   baseline = footprint();
   ASSERT_GE(baseline.objects, 0) << "no gst_objects_alive in /api/v1/system";
-  std::printf("baseline after 5 warm-up rounds: %s\n", baseline.describe().c_str());
+  std::printf("baseline after %d warm-up rounds: %s\n", kWarmUpRounds,
+              baseline.describe().c_str());
 
   // Two halves of 100 cycles, settled and measured after each: a leak per cycle grows the second
   // half as much as the first, while caches that fill up (glibc arenas, the SSE history, the
@@ -205,8 +208,10 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
   EXPECT_EQ(after.fds, baseline.fds) << "file descriptors left behind";
   EXPECT_EQ(after.objects, baseline.objects) << "GstObjects left behind";
   EXPECT_LT(after.rss_kib - middle.rss_kib, 5 * 1024) << "RSS grew by 5 MB or more in 100 cycles";
-  // Over all 200 cycles: measured 7-8.5 MiB (caches filling, then flat); a leak of 100 KB per
-  // cycle would show here as 20 MB.
+  // Over all 200 cycles: measured +6.2 MiB with mlsd's 2 malloc arenas (+9.4-11.2 MiB with
+  // glibc's default), of which +1.8 MiB heap in use: the recording catalog (every cycle leaves a
+  // segment on disk) and the SSE history filling up. A leak of 100 KB per cycle would show here
+  // as 20 MB.
   EXPECT_LT(after.rss_kib - baseline.rss_kib, 12 * 1024) << "RSS grew by 12 MB or more";
 
   // mlsd's own audit agrees, and gst_deinit() finds nothing alive.
@@ -243,9 +248,9 @@ TEST_F(Churn, RefusedDestinationsGrowNothing) {
   };
   cycle(0);
   if (HasFatalFailure()) return;
-  Footprint baseline = settle(footprintOf(mlsd().process().pid()), 3s);
+  Footprint baseline = settle(footprint(), 3s);
   std::this_thread::sleep_for(1s);
-  baseline = footprintOf(mlsd().process().pid());
+  baseline = footprint();
   for (int c = 1; c <= 100 / kSlots; ++c) {
     cycle(c);
     if (HasFatalFailure()) return;
@@ -255,6 +260,7 @@ TEST_F(Churn, RefusedDestinationsGrowNothing) {
               baseline.describe().c_str(), after.describe().c_str());
   EXPECT_EQ(after.threads, baseline.threads);
   EXPECT_EQ(after.fds, baseline.fds);
+  EXPECT_EQ(after.objects, baseline.objects);
   EXPECT_LT(after.rss_kib - baseline.rss_kib, 2 * 1024);
   EXPECT_EQ(api().inputState("cam"), "live") << "the input was disturbed";
 }
