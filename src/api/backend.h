@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,15 @@ class Backend {
   // The recording catalog (list, download, delete of segments); nullptr when there is none
   // (the recording routes then answer 503).
   virtual recordings::RecordingStore* recordings() const { return nullptr; }
+
+  // The embedded RTSP server: its sessions and its published inputs; nullopt when mlsd has no
+  // RTSP server (the RTSP routes then answer 503).
+  virtual std::optional<std::vector<model::RtspSession>> rtspSessions() const {
+    return std::nullopt;
+  }
+  virtual std::optional<std::vector<model::RtspPublication>> rtspPublications() const {
+    return std::nullopt;
+  }
 };
 
 // Where the core publishes events for SSE clients (`event:` type and a JSON object as data).

@@ -3,7 +3,8 @@
 // per resource: inputs.cpp, outputs.cpp, presets_routes.cpp, config_routes.cpp, system.cpp,
 // health_metrics.cpp (/metrics, /healthz, /readyz), debug_routes.cpp (pipeline graphs, launch
 // lines), compat_relay.cpp (Go-MLS relay start/stop/delete), compat_config.cpp (Go-MLS
-// status, export, import, presets), recordings.cpp and compat_recordings.cpp. Main thread.
+// status, export, import, presets), recordings.cpp and compat_recordings.cpp, rtsp_routes.cpp.
+// Main thread.
 #pragma once
 
 #include "api/router.h"
@@ -72,6 +73,10 @@ MLS_API_HANDLER(recording_list);
 MLS_API_HANDLER(recording_delete);
 MLS_API_HANDLER(recording_download);
 MLS_API_HANDLER(recording_sse);
+
+// /api/v1/rtsp/sessions and Go-MLS /api/rtsp/status (rtsp_routes.cpp)
+MLS_API_HANDLER(rtsp_sessions);
+MLS_API_HANDLER(rtsp_status);
 
 #undef MLS_API_HANDLER
 

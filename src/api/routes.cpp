@@ -36,6 +36,7 @@ const std::vector<Route>& routes() {
       {"GET",    "/api/v1/recordings",                                 recordings_list,   B::None, v1},
       {"GET",    "/api/v1/recordings/{input}/{file}",                  recordings_get,    B::None, v1},
       {"DELETE", "/api/v1/recordings/{input}/{file}",                  recordings_delete, B::None, v1},
+      {"GET",    "/api/v1/rtsp/sessions",                              rtsp_sessions,     B::None, v1},
       {"GET",    "/api/v1/events",                                     nullptr,        B::None, v1},
       // Operations: no token needed (GET), outside /api as scrapers and probes expect
       {"GET",    "/metrics",                                           metrics_get,    B::None, v1},
@@ -57,6 +58,7 @@ const std::vector<Route>& routes() {
       {"GET",    "/api/relay/export",                                  relay_export,        B::None,      gomls},
       {"POST",   "/api/relay/import",                                  relay_import,        B::Multipart, gomls},
       {"GET",    "/api/relay/presets",                                 relay_presets,       B::None,      gomls},
+      {"GET",    "/api/rtsp/status",                                   rtsp_status,         B::None,      gomls},
       {"POST",   "/api/recording/start",                               recording_start,     B::Json,      gomls},
       {"POST",   "/api/recording/stop",                                recording_stop,      B::Json,      gomls},
       // Go-MLS recordings (GO-MLS.md §1 rows 13-16); start/stop come with the recorder

@@ -192,6 +192,16 @@ std::string Core::pipelineDot(const std::string& input, const std::string& outpu
   return pipeline ? diag::pipelineDot(pipeline) : std::string();
 }
 
+std::optional<std::vector<model::RtspSession>> Core::rtspSessions() const {
+  if (!rtsp_ || !rtsp_->listening()) return std::nullopt;
+  return rtsp_->sessions();
+}
+
+std::optional<std::vector<model::RtspPublication>> Core::rtspPublications() const {
+  if (!rtsp_ || !rtsp_->listening()) return std::nullopt;
+  return rtsp_->publications();
+}
+
 std::vector<diag::AttributedThread> Core::threads() const {
   // Read the threads first: a pipeline that starts meanwhile leaves its new threads unknown
   // rather than a pipeline that stopped meanwhile leaving its elements owning others' names.

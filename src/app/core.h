@@ -50,6 +50,8 @@ class Core : public api::Backend {
   // The recording catalog the API serves (owned by the Server); nullptr until set.
   void setRecordings(recordings::RecordingStore* store) { recordings_ = store; }
   recordings::RecordingStore* recordings() const override { return recordings_; }
+  std::optional<std::vector<model::RtspSession>> rtspSessions() const override;
+  std::optional<std::vector<model::RtspPublication>> rtspPublications() const override;
 
   // From now on GET /readyz answers 503 (the Server is draining pipelines before it exits).
   void setShuttingDown() { shutting_down_ = true; }

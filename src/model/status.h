@@ -55,6 +55,22 @@ struct RecordingStatus {
   int64_t started_unix_s = 0;   // when recording was started (0: not recording)
 };
 
+// One RTSP session playing a published input (GET /api/v1/rtsp/sessions).
+struct RtspSession {
+  std::string input;
+  std::string session;    // the RTSP session id
+  std::string client;     // the client's IP address
+  std::string transport;  // "tcp" (interleaved in the RTSP connection), "udp" or "udp-multicast"
+};
+
+// One input served by the RTSP server (Go-MLS GET /api/rtsp/status).
+struct RtspPublication {
+  std::string input;
+  std::string path;          // the mount path, "/cam"
+  int clients = 0;           // sessions playing it
+  int64_t since_unix_s = 0;  // when it was mounted
+};
+
 struct InputStatus {
   RunStatus run;
   MediaInfo media;

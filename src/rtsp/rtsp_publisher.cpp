@@ -60,6 +60,54 @@ GstRTSPFilterResult closeClient(GstRTSPServer*, GstRTSPClient* client, gpointer 
   return GST_RTSP_FILTER_REMOVE;  // gst_rtsp_client_close(): the connection is closed
 }
 
+// The lower transport of a session's first stream: "tcp", "udp", "udp-multicast", or "" before
+// SETUP completed.
+std::string transportOf(GstRTSPSession* session, const std::string& path) {
+  gint matched = 0;
+  GstRTSPSessionMedia* media = gst_rtsp_session_get_media(session, path.c_str(), &matched);
+  if (!media) return {};
+  GstRTSPStreamTransport* stream = gst_rtsp_session_media_get_transport(media, 0);
+  const GstRTSPTransport* transport = stream ? gst_rtsp_stream_transport_get_transport(stream)
+                                             : nullptr;
+  if (!transport) return {};
+  switch (transport->lower_transport) {
+    case GST_RTSP_LOWER_TRANS_TCP:
+      return "tcp";
+    case GST_RTSP_LOWER_TRANS_UDP_MCAST:
+      return "udp-multicast";
+    default:
+      return "udp";
+  }
+}
+
+struct SessionList {
+  const std::vector<std::string>* inputs;  // published inputs
+  std::vector<model::RtspSession> sessions;
+};
+
+// For gst_rtsp_server_client_filter: lists the client's sessions of published inputs.
+GstRTSPFilterResult listClientSessions(GstRTSPServer*, GstRTSPClient* client,
+                                       gpointer data) noexcept {
+  auto* list = static_cast<SessionList*>(data);
+  std::string ip;
+  if (GstRTSPConnection* connection = gst_rtsp_client_get_connection(client))
+    if (const gchar* address = gst_rtsp_connection_get_ip(connection)) ip = address;
+  GList* sessions = gst_rtsp_client_session_filter(
+      client, [](GstRTSPClient*, GstRTSPSession*, gpointer) { return GST_RTSP_FILTER_REF; },
+      nullptr);
+  for (GList* l = sessions; l; l = l->next) {
+    auto* session = GST_RTSP_SESSION(l->data);
+    for (const std::string& input : *list->inputs) {
+      const std::string path = mountPath(input);
+      if (!sessionPlays(session, path)) continue;
+      list->sessions.push_back(
+          {input, gst_rtsp_session_get_sessionid(session), ip, transportOf(session, path)});
+    }
+  }
+  g_list_free_full(sessions, g_object_unref);
+  return GST_RTSP_FILTER_KEEP;
+}
+
 }  // namespace
 
 RtspPublisher::RtspPublisher() {
@@ -121,7 +169,7 @@ void RtspPublisher::publish(const std::string& input, media::InputPipeline& pipe
   g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
   gst_rtsp_mount_points_add_factory(mounts, mountPath(input).c_str(),
                                     newTapMediaFactory(source));  // takes the factory
-  published_[input] = std::move(source);
+  published_[input] = {std::move(source), g_get_real_time() / G_USEC_PER_SEC};
   GST_INFO("%s: mounted at %s", input.c_str(), mountPath(input).c_str());
 }
 
@@ -131,7 +179,7 @@ void RtspPublisher::withdraw(const std::string& input) {
   const std::string path = mountPath(input);
   g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
   gst_rtsp_mount_points_remove_factory(mounts, path.c_str());  // new clients: 404
-  it->second->detach();  // media still playing get no more buffers from the taps
+  it->second.source->detach();  // media still playing get no more buffers from the taps
   published_.erase(it);
   closeClients(path);
   GST_INFO("%s: unmounted", input.c_str());
@@ -160,6 +208,21 @@ int RtspPublisher::clients(const std::string& input) const {
   g_autoptr(GstRTSPSessionPool) pool = gst_rtsp_server_get_session_pool(server_.get());
   g_list_free_full(gst_rtsp_session_pool_filter(pool, countSession, &filter), g_object_unref);
   return filter.count;
+}
+
+std::vector<model::RtspSession> RtspPublisher::sessions() const {
+  std::vector<std::string> inputs;
+  for (const auto& [input, publication] : published_) inputs.push_back(input);
+  SessionList list{&inputs, {}};
+  if (server_) gst_rtsp_server_client_filter(server_.get(), listClientSessions, &list);
+  return list.sessions;
+}
+
+std::vector<model::RtspPublication> RtspPublisher::publications() const {
+  std::vector<model::RtspPublication> all;
+  for (const auto& [input, publication] : published_)
+    all.push_back({input, mountPath(input), clients(input), publication.since_unix_s});
+  return all;
 }
 
 void RtspPublisher::stop() {

@@ -19,10 +19,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/gobj.h"
 #include "core/result.h"
 #include "media/publisher.h"
+#include "model/status.h"
 #include "rtsp/tap_source.h"
 
 namespace mls::rtsp {
@@ -44,6 +46,11 @@ class RtspPublisher final : public media::Publisher {
   void withdraw(const std::string& input) override;
   int clients(const std::string& input) const override;
 
+  // Every session playing a published input, with its client and transport.
+  std::vector<model::RtspSession> sessions() const;
+  // Every published input, with its client count.
+  std::vector<model::RtspPublication> publications() const;
+
   // Shutdown: unmounts everything, closes every client, removes every session (their media
   // pipelines stop) and stops listening. Idempotent.
   void stop();
@@ -55,7 +62,11 @@ class RtspPublisher final : public media::Publisher {
   SourceGuard source_;  // the listening socket, on the main context
   uint16_t port_ = 0;
   std::string host_;
-  std::map<std::string, std::shared_ptr<TapSource>> published_;  // by input name
+  struct Publication {
+    std::shared_ptr<TapSource> source;
+    int64_t since_unix_s = 0;
+  };
+  std::map<std::string, Publication> published_;  // by input name
 };
 
 }  // namespace mls::rtsp

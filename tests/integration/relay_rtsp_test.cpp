@@ -20,6 +20,7 @@
 // Peers: mlsd, ffprobe, ffmpeg, gst-launch-1.0 (rtspsrc), mls-test-rtsp-server, nginx-rtmp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -129,12 +130,18 @@ TEST_F(RelayRtspServe, TestInputReadsBackOverTcpAndUdpWithFramesFlowing) {
   FlowMeter tcp(url, 5);
   FlowMeter over_udp(url, 5, udp());
   int most_clients = 0;
+  std::string sessions_seen, status_seen;  // the API's views while both clients played
   auto next_poll = std::chrono::steady_clock::now();
   ASSERT_TRUE(runUntil(
       [&] {
         if (std::chrono::steady_clock::now() >= next_poll) {
           next_poll += 500ms;
-          most_clients = std::max(most_clients, rtspClients(api(), "ball"));
+          const int clients = rtspClients(api(), "ball");
+          if (clients == 2 && sessions_seen.empty()) {
+            sessions_seen = api().get("/api/v1/rtsp/sessions").body;
+            status_seen = api().get("/api/rtsp/status").body;
+          }
+          most_clients = std::max(most_clients, clients);
         }
         return tcp.poll() & over_udp.poll();
       },
@@ -150,8 +157,36 @@ TEST_F(RelayRtspServe, TestInputReadsBackOverTcpAndUdpWithFramesFlowing) {
     EXPECT_GT(r.audioPackets, 0) << r.describe();
   }
   EXPECT_EQ(most_clients, 2) << "rtsp_clients while two clients played";
+  // GET /api/v1/rtsp/sessions: one session per client, with its address and transport.
+  JsonNodePtr sessions = parseJson(sessions_seen);
+  ASSERT_TRUE(sessions) << sessions_seen;
+  EXPECT_EQ(jsonInt(sessions.get(), "total").value_or(-1), 2) << sessions_seen;
+  std::vector<std::string> transports;
+  for (int i = 0; i < jsonSize(sessions.get(), "sessions"); i++) {
+    const std::string at = "sessions." + std::to_string(i);
+    EXPECT_EQ(jsonString(sessions.get(), at + ".input").value_or(""), "ball") << sessions_seen;
+    EXPECT_EQ(jsonString(sessions.get(), at + ".client").value_or(""), "127.0.0.1")
+        << sessions_seen;
+    EXPECT_FALSE(jsonString(sessions.get(), at + ".session").value_or("").empty()) << sessions_seen;
+    transports.push_back(jsonString(sessions.get(), at + ".transport").value_or(""));
+  }
+  std::sort(transports.begin(), transports.end());
+  EXPECT_EQ(transports, (std::vector<std::string>{"tcp", "udp"})) << sessions_seen;
+  // Go-MLS GET /api/rtsp/status: its stream list shape.
+  JsonNodePtr status = parseJson(status_seen);
+  ASSERT_TRUE(status) << status_seen;
+  EXPECT_EQ(jsonInt(status.get(), "total").value_or(-1), 1) << status_seen;
+  EXPECT_EQ(jsonString(status.get(), "streams.0.name").value_or(""), "ball") << status_seen;
+  EXPECT_EQ(jsonString(status.get(), "streams.0.path").value_or(""), "/ball") << status_seen;
+  EXPECT_EQ(jsonInt(status.get(), "streams.0.client_count").value_or(-1), 2) << status_seen;
+  EXPECT_GT(jsonInt(status.get(), "streams.0.bytes_received").value_or(0), 0) << status_seen;
+  EXPECT_EQ(jsonString(status.get(), "streams.0.start_time").value_or("").size(), 20u)
+      << status_seen;
   EXPECT_TRUE(runUntil([&] { return rtspClients(api(), "ball") == 0; }, 10s))
       << "rtsp_clients after they left: " << rtspClients(api(), "ball");
+  const std::string after = api().get("/api/v1/rtsp/sessions").body;
+  JsonNodePtr none = parseJson(after);
+  EXPECT_EQ(jsonInt(none.get(), "total").value_or(-1), 0) << after;
 
   // GStreamer's own client: rtspsrc receives buffers on both streams.
   Process gst({"gst-launch-1.0", "-v", "rtspsrc", "location=" + url, "protocols=tcp", "name=s",
