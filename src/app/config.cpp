@@ -42,6 +42,10 @@ constexpr OptionDef kOptions[] = {
      "free port)"},
     {"rtsp_listen", "rtsp-listen", Kind::Text, "ADDR:PORT",
      "RTSP server address (default 127.0.0.1:8554)"},
+    {"rtsp_read_credentials", "rtsp-read-credentials", Kind::Text, "USER:PASSWORD",
+     "RTSP clients must give these to play an input (default none: anyone may play)"},
+    {"rtsp_auth", "rtsp-auth", Kind::Text, "METHODS",
+     "RTSP authentication the server offers: digest, basic or basic,digest (default digest)"},
     {"state_dir", "state-dir", Kind::Path, "DIR",
      "Directory of the persisted state, state.json (default ./var)"},
     {"recordings_dir", "recordings-dir", Kind::Path, "DIR",
@@ -335,6 +339,30 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
       return fail(token.error());
     }
     out->api_token = *token;
+  } else if (key == "rtsp_read_credentials") {
+    const size_t colon = value.text.find(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == value.text.size()) {
+      return invalid(value.origin + " must be USER:PASSWORD, both non-empty");
+    }
+    out->rtsp_read_user = value.text.substr(0, colon);
+    out->rtsp_read_password = value.text.substr(colon + 1);
+  } else if (key == "rtsp_auth") {
+    bool basic = false, digest = false;
+    g_auto(GStrv) methods = g_strsplit(value.text.c_str(), ",", -1);
+    for (gchar** m = methods; *m; m++) {
+      g_strstrip(*m);
+      if (g_str_equal(*m, "basic")) {
+        basic = true;
+      } else if (g_str_equal(*m, "digest")) {
+        digest = true;
+      } else {
+        return invalid(value.origin + " must be digest, basic or basic,digest (got '" +
+                       value.text + "')");
+      }
+    }
+    if (!basic && !digest) return invalid(value.origin + " is empty");
+    out->rtsp_auth_basic = basic;
+    out->rtsp_auth_digest = digest;
   } else if (key == "no_demo") {
     bool no_demo = false;
     if (!model::parseBool(value.text, &no_demo)) {

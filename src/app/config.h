@@ -27,6 +27,9 @@ struct ListenAddress {
 struct ServerOptions {
   ListenAddress listen;                          // --listen ADDR:PORT, default 127.0.0.1:8080
   ListenAddress rtsp_listen{"127.0.0.1", 8554};  // --rtsp-listen ADDR:PORT
+  // --rtsp-read-credentials USER:PASSWORD: required to play; empty user: anyone may play.
+  std::string rtsp_read_user, rtsp_read_password;
+  bool rtsp_auth_basic = false, rtsp_auth_digest = true;  // --rtsp-auth basic|digest|basic,digest
   std::string state_dir = "./var";               // --state-dir (made absolute)
   std::string recordings_dir;                    // --recordings-dir, default <state_dir>/recordings
   std::string media_dir;  // --media-dir (absolute, canonical), default empty: file:// refused

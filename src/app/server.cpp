@@ -123,6 +123,9 @@ int Server::run() {
 
   // The RTSP server listens first: with --rtsp-listen …:0 the API must show the real port.
   rtsp_ = std::make_unique<rtsp::RtspPublisher>();
+  if (!options_.rtsp_read_user.empty())
+    rtsp_->requireReadCredentials(options_.rtsp_read_user, options_.rtsp_read_password,
+                                  options_.rtsp_auth_basic, options_.rtsp_auth_digest);
   ListenAddress rtsp_address = options_.rtsp_listen;
   auto rtsp_port = rtsp_->listen(rtsp_address.host, static_cast<uint16_t>(rtsp_address.port));
   if (!rtsp_port) {

@@ -117,6 +117,28 @@ RtspPublisher::RtspPublisher() {
 
 RtspPublisher::~RtspPublisher() { stop(); }
 
+// The role a client's credentials give it, and the permissions factories grant that role.
+constexpr const char* kReaderRole = "reader";
+
+void RtspPublisher::requireReadCredentials(const std::string& user, const std::string& password,
+                                           bool basic, bool digest) {
+  g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
+  g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
+                                                     G_TYPE_STRING, kReaderRole, nullptr);
+  if (basic) {
+    g_autofree gchar* encoded = gst_rtsp_auth_make_basic(user.c_str(), password.c_str());
+    gst_rtsp_auth_add_basic(auth, encoded, token);
+  }
+  if (digest) gst_rtsp_auth_add_digest(auth, user.c_str(), password.c_str(), token);
+  gst_rtsp_auth_set_supported_methods(
+      auth, static_cast<GstRTSPAuthMethod>((basic ? GST_RTSP_AUTH_BASIC : 0) |
+                                           (digest ? GST_RTSP_AUTH_DIGEST : 0)));
+  gst_rtsp_server_set_auth(server_.get(), auth);
+  read_auth_ = true;
+  MLS_INFO("rtsp", "RTSP clients must authenticate to play (%s%s%s)", basic ? "basic" : "",
+           basic && digest ? ", " : "", digest ? "digest" : "");
+}
+
 Result<uint16_t> RtspPublisher::listen(const std::string& host, uint16_t port) {
   host_ = host;
   gst_rtsp_server_set_address(server_.get(), host.c_str());
@@ -167,8 +189,13 @@ void RtspPublisher::publish(const std::string& input, media::InputPipeline& pipe
   auto source = std::make_shared<TapSource>(input, std::move(video), std::move(audio),
                                             pipeline.baseTime());
   g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
-  gst_rtsp_mount_points_add_factory(mounts, mountPath(input).c_str(),
-                                    newTapMediaFactory(source));  // takes the factory
+  GstRTSPMediaFactory* factory = newTapMediaFactory(source);
+  if (read_auth_) {
+    gst_rtsp_media_factory_add_role(factory, kReaderRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
+                                    G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
+                                    G_TYPE_BOOLEAN, TRUE, nullptr);
+  }
+  gst_rtsp_mount_points_add_factory(mounts, mountPath(input).c_str(), factory);  // takes it
   published_[input] = {std::move(source), g_get_real_time() / G_USEC_PER_SEC};
   GST_INFO("%s: mounted at %s", input.c_str(), mountPath(input).c_str());
 }

@@ -36,6 +36,10 @@ class RtspPublisher final : public media::Publisher {
   RtspPublisher(const RtspPublisher&) = delete;
   RtspPublisher& operator=(const RtspPublisher&) = delete;
 
+  // Requires these credentials to play any input (Basic and/or Digest, as offered); call before
+  // listen(). Without it anyone who reaches the port may play.
+  void requireReadCredentials(const std::string& user, const std::string& password, bool basic,
+                              bool digest);
   // Starts listening (port 0: a free port). Returns the port actually bound.
   Result<uint16_t> listen(const std::string& host, uint16_t port);
   uint16_t port() const { return port_; }
@@ -59,6 +63,7 @@ class RtspPublisher final : public media::Publisher {
   void closeClients(const std::string& path);  // "" = all
 
   GObjectPtr<GstRTSPServer> server_;
+  bool read_auth_ = false;  // requireReadCredentials() was called: factories need the role
   SourceGuard source_;  // the listening socket, on the main context
   uint16_t port_ = 0;
   std::string host_;

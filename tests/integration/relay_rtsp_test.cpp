@@ -9,6 +9,9 @@
 //   neither the input, nor an RTMP output of the same input, nor another RTSP client.
 // - RelayRtspLifecycle: a deleted input's URL answers an RTSP error at once; a retrying input's
 //   URL too, and a restarted input is served again; SIGTERM with 3 clients exits 0 within 2 s.
+// - RelayRtspAuth: with --rtsp-read-credentials, a client without credentials or with a wrong
+//   password is refused (401) and one with them plays, with Digest (the default) and with Basic
+//   (--rtsp-auth basic); the credentials appear nowhere in mlsd's log.
 // - RelayRtspCodecs: the other codecs the server passes through: H.265 + Opus and H.264 + MP3
 //   from an ffmpeg UDP MPEG-TS publisher, read back by ffprobe with their codecs and by a frame
 //   meter with frames and keyframes flowing.
@@ -378,6 +381,56 @@ TEST_F(RelayRtspLifecycle, SigtermWithThreeClientsExitsCleanlyAndFast) {
 
 // ffmpeg publishes `video` + `audio` as MPEG-TS to a udp:// input; its RTSP URL must carry both
 // codecs unchanged, with frames and keyframes flowing.
+// `url` with user:password inserted after rtsp://.
+std::string withCredentials(const std::string& url, const std::string& credentials) {
+  return "rtsp://" + credentials + "@" + url.substr(std::string("rtsp://").size());
+}
+
+class RelayRtspAuth : public RelayRtspBase {
+ protected:
+  void expectReadersMustAuthenticate(const std::string& url);
+};
+
+void RelayRtspAuth::expectReadersMustAuthenticate(const std::string& url) {
+  const ProbeResult anonymous = probe(url, 20s);
+  EXPECT_FALSE(anonymous.ok) << anonymous.describe();
+  EXPECT_NE(anonymous.error.find("401"), std::string::npos) << anonymous.error;
+  const ProbeResult wrong = probe(withCredentials(url, "viewer:guess"), 20s);
+  EXPECT_FALSE(wrong.ok) << wrong.describe();
+  EXPECT_NE(wrong.error.find("401"), std::string::npos) << wrong.error;
+  const ProbeResult good = probe(withCredentials(url, "viewer:s3cret-pw"), 20s);
+  ASSERT_TRUE(good.ok) << good.error;
+  EXPECT_EQ(good.videoCodec, "h264") << good.describe();
+  EXPECT_TRUE(good.hasAudio) << good.describe();
+  const FlowResult r = measureFlow(withCredentials(url, "viewer:s3cret-pw"), 3);
+  EXPECT_TRUE(r.ok) << r.describe();
+  EXPECT_GE(r.fps, kKeepUp * kFps) << r.describe();
+  EXPECT_EQ(mlsd().process().log().find("s3cret-pw"), std::string::npos)
+      << "the password is in mlsd's log";
+}
+
+TEST_F(RelayRtspAuth, DigestByDefault) {
+  ASSERT_TRUE(startMlsd({"--rtsp-read-credentials", "viewer:s3cret-pw"}));
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "ball").set("url", kBall)));
+  ASSERT_TRUE(api().waitInput("ball", "live", 30s));
+  const std::string url = rtspUrl(api(), "ball");
+  EXPECT_EQ(url.find("s3cret"), std::string::npos) << url;
+  expectReadersMustAuthenticate(url);
+  EXPECT_TRUE(mlsd().process().countLines(R"(RTSP clients must authenticate to play \(digest\))") ==
+              1)
+      << tailOf(mlsd().process().log());
+}
+
+TEST_F(RelayRtspAuth, BasicWhenAsked) {
+  ASSERT_TRUE(startMlsd({"--rtsp-read-credentials", "viewer:s3cret-pw", "--rtsp-auth", "basic"}));
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "ball").set("url", kBall)));
+  ASSERT_TRUE(api().waitInput("ball", "live", 30s));
+  expectReadersMustAuthenticate(rtspUrl(api(), "ball"));
+  EXPECT_TRUE(mlsd().process().countLines(R"(RTSP clients must authenticate to play \(basic\))") ==
+              1)
+      << tailOf(mlsd().process().log());
+}
+
 class RelayRtspCodecs : public RelayRtspBase {
  protected:
   void expectServedOverRtsp(const std::string& video, const std::string& audio,

@@ -109,6 +109,22 @@ TEST(Options, EveryFlag) {
   EXPECT_EQ(o.retry_max_ms, 60000);
 }
 
+TEST(Options, RtspCredentials) {
+  ServerOptions none = parsed({});
+  EXPECT_EQ(none.rtsp_read_user, "");
+  EXPECT_TRUE(none.rtsp_auth_digest);
+  EXPECT_FALSE(none.rtsp_auth_basic);
+  ServerOptions o =
+      parsed({"--rtsp-read-credentials", "viewer:pa:ss", "--rtsp-auth", "basic, digest"});
+  EXPECT_EQ(o.rtsp_read_user, "viewer");
+  EXPECT_EQ(o.rtsp_read_password, "pa:ss");  // the first colon separates
+  EXPECT_TRUE(o.rtsp_auth_basic);
+  EXPECT_TRUE(o.rtsp_auth_digest);
+  ServerOptions basic = parsed({"--rtsp-auth", "basic"});
+  EXPECT_TRUE(basic.rtsp_auth_basic);
+  EXPECT_FALSE(basic.rtsp_auth_digest);
+}
+
 TEST(Options, RelativeDirectoriesBecomeAbsolute) {
   ServerOptions o = parsed({"--state-dir", "data/../st"});
   EXPECT_EQ(o.state_dir, cwd() + "/st");
@@ -185,6 +201,9 @@ TEST(Options, BadValues) {
       {{"--retry-initial", "0"}, "--retry-initial must be"},
       {{"--retry-initial", "10", "--retry-max", "5"}, "--retry-max must not be shorter"},
       {{"--listen", "8080"}, "--listen '8080' has no port"},
+      {{"--rtsp-read-credentials", "viewer"}, "--rtsp-read-credentials must be USER:PASSWORD"},
+      {{"--rtsp-read-credentials", ":pw"}, "both non-empty"},
+      {{"--rtsp-auth", "ntlm"}, "--rtsp-auth must be digest, basic or basic,digest"},
       {{"--media-dir", "/nonexistent/mls-media"}, "is not an existing directory"},
       {{"--state-dir="}, "--state-dir is empty"},
       {{"--bogus"}, "Unknown option --bogus"},
