@@ -24,9 +24,10 @@ void freeWork(gpointer data) noexcept { delete static_cast<Work*>(data); }
 
 }  // namespace
 
-FanoutEngine::FanoutEngine(FanoutSettings settings, Report report)
+FanoutEngine::FanoutEngine(FanoutSettings settings, Report report, ThreadStatus threadStatus)
     : settings_(settings),
       report_(std::move(report)),
+      threadStatus_(std::move(threadStatus)),
       gop_(settings.maxGopBytes, settings.gopCache) {
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
@@ -48,6 +49,7 @@ void FanoutEngine::invoke(std::function<void()> work) {
 
 void FanoutEngine::run() {
   pthread_setname_np(pthread_self(), "mlsfanout");
+  if (threadStatus_) threadStatus_(true);
   // Owned for the thread's whole life (not only inside g_main_loop_run), so the thread checks
   // below also hold while destinations are torn down after the loop ends.
   g_main_context_acquire(context_);
@@ -64,6 +66,7 @@ void FanoutEngine::run() {
   while (pendingOps_->load() > 0) g_main_context_iteration(context_, TRUE);
   g_main_context_pop_thread_default(context_);
   g_main_context_release(context_);
+  if (threadStatus_) threadStatus_(false);
 }
 
 gboolean FanoutEngine::onTick(gpointer data) noexcept {

@@ -38,8 +38,12 @@ class FanoutEngine {
  public:
   // Called on the loop thread for every state change of a destination.
   using Report = std::function<void(const DestinationStats&)>;
+  // Called on the loop thread itself when it starts (true) and just before it ends (false), so
+  // the owner can say which thread is the engine's (the element posts STREAM_STATUS ENTER/LEAVE,
+  // as a pad task does; a thread audit then attributes "mlsfanout" exactly).
+  using ThreadStatus = std::function<void(bool entering)>;
 
-  FanoutEngine(FanoutSettings settings, Report report);
+  FanoutEngine(FanoutSettings settings, Report report, ThreadStatus threadStatus = {});
   ~FanoutEngine();
   FanoutEngine(const FanoutEngine&) = delete;
   FanoutEngine& operator=(const FanoutEngine&) = delete;
@@ -62,6 +66,7 @@ class FanoutEngine {
 
   FanoutSettings settings_;
   Report report_;
+  ThreadStatus threadStatus_;
   GMainContext* context_ = nullptr;
   GMainLoop* loop_ = nullptr;
   std::thread thread_;

@@ -266,7 +266,16 @@ gboolean fanoutStart(GstBaseSink* sink) noexcept {
   p->parser = mls::fanout::FlvParser();
   p->sawVideoTag = false;
   p->engine = std::make_unique<FanoutEngine>(
-      p->settings, [self](const DestinationStats& s) { report(self, s); });
+      p->settings, [self](const DestinationStats& s) { report(self, s); },
+      [self](bool entering) {
+        // From the loop thread: which thread is this element's (thread audits, tracers).
+        gst_element_post_message(
+            GST_ELEMENT(self),
+            gst_message_new_stream_status(
+                GST_OBJECT(self),
+                entering ? GST_STREAM_STATUS_TYPE_ENTER : GST_STREAM_STATUS_TYPE_LEAVE,
+                GST_ELEMENT(self)));
+      });
   for (const Configured& c : p->destinations) p->engine->add(c.id, c.url);
   return TRUE;
 }

@@ -66,6 +66,9 @@ constexpr OptionDef kOptions[] = {
     {"retry_initial", "retry-initial", Kind::Text, "SECONDS",
      "First retry delay after a failure, doubling from there (default 1)"},
     {"retry_max", "retry-max", Kind::Text, "SECONDS", "Longest retry delay (default 30)"},
+    {"rtmp_sender", "rtmp-sender", Kind::Text, "SENDER",
+     "Passthrough RTMP outputs: fanout (one mlsrtmpfanout per input, one thread for all) or "
+     "rtmp2sink (a pipeline per output) (default fanout)"},
     {"segment_duration", "segment-duration", Kind::Text, "SECONDS",
      "Length of a recording segment; inputs may override it (default 600)"},
     {"recording_format", "recording-format", Kind::Text, "FORMAT",
@@ -398,6 +401,11 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
     }
     (key == "retry_initial" ? out->retry_initial_ms : out->retry_max_ms) =
         static_cast<int>(std::lround(*s * 1000));
+  } else if (key == "rtmp_sender") {
+    if (value.text != "fanout" && value.text != "rtmp2sink") {
+      return invalid(value.origin + " must be fanout or rtmp2sink (got '" + value.text + "')");
+    }
+    out->rtmp_fanout = value.text == "fanout";
   } else if (key == "segment_duration") {
     int s = 0;
     if (!model::parseInt(value.text, &s) || s < 1 || s > 86400) {

@@ -39,6 +39,9 @@ struct ServerOptions {
   int shutdown_timeout_s = 5;                         // --shutdown-timeout
   int stall_timeout_ms = 3000;                        // --stall-timeout SECONDS (float ok)
   int retry_initial_ms = 1000, retry_max_ms = 30000;  // --retry-initial / --retry-max SECONDS
+  // --rtmp-sender fanout|rtmp2sink: passthrough RTMP outputs of an input share one
+  // mlsrtmpfanout (true), or each has its own rtmp2sink pipeline.
+  bool rtmp_fanout = true;
   std::string config_file;                            // --config FILE (absolute)
   bool fail_on_leak = false;  // --fail-on-leak: exit kLeakExitCode when the exit audit finds leaks
   // Recordings (inputs may override the segment length and the maximum age).

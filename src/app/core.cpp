@@ -212,8 +212,14 @@ std::vector<diag::AttributedThread> Core::threads() const {
     if (GstElement* pipeline = supervisor_.pipelineElement(input.name, ""))
       diag::collectElementOwners(pipeline, {diag::OwnerKind::Input, input.name}, &elements,
                                  &addresses);
+    // The RTMP fan-out serves several outputs of the input with one thread: the input's.
+    GstElement* fanout = supervisor_.fanoutElement(input.name);
+    if (fanout)
+      diag::collectElementOwners(fanout, {diag::OwnerKind::Input, input.name}, &elements,
+                                 &addresses);
     for (const model::OutputSpec& output : input.outputs)
-      if (GstElement* pipeline = supervisor_.pipelineElement(input.name, output.name))
+      if (GstElement* pipeline = supervisor_.pipelineElement(input.name, output.name);
+          pipeline && pipeline != fanout)
         diag::collectElementOwners(pipeline,
                                    {diag::OwnerKind::Output, input.name + "/" + output.name},
                                    &elements, &addresses);

@@ -154,6 +154,7 @@ int Server::run() {
   settings.stall_timeout_ms = options_.stall_timeout_ms;
   settings.backoff.initial_ms = options_.retry_initial_ms;
   settings.backoff.max_ms = options_.retry_max_ms;
+  settings.rtmp_fanout = options_.rtmp_fanout;
   supervisor_ = std::make_unique<media::Supervisor>(
       settings, [this](const std::string& type, const std::string& json) {
         if (event_sink_) event_sink_(type, json);  // empty until the API exists

@@ -10,9 +10,11 @@ constexpr int kHlsStallTimeoutMs = 15000;
 }  // namespace
 
 InputRunner::InputRunner(const model::InputSpec& spec, RunContext& ctx)
-    : spec_(spec), ctx_(ctx), tracker_(ctx.settings.backoff, [this]() {
-        publishState(ctx_, spec_.name, "", tracker_.status());
-      }) {
+    : spec_(spec),
+      ctx_(ctx),
+      tracker_(ctx.settings.backoff,
+               [this]() { publishState(ctx_, spec_.name, "", tracker_.status()); }),
+      fanout_(spec.name, ctx) {
   syncOutputs(spec);
   syncRecording(spec);
   attempt();
@@ -51,7 +53,8 @@ void InputRunner::syncOutputs(const model::InputSpec& spec) {
   for (const auto& out : spec.outputs) {
     auto it = outputs_.find(out.name);
     if (it == outputs_.end()) {
-      auto runner = std::make_unique<OutputRunner>(spec.name, out, ctx_);
+      auto runner = std::make_unique<OutputRunner>(
+          spec.name, out, ctx_, ctx_.settings.rtmp_fanout ? &fanout_ : nullptr);
       OutputRunner* r = runner.get();
       outputs_.emplace(out.name, std::move(runner));
       r->setInput(pipeline_ && pipeline_->ready() ? pipeline_.get() : nullptr);
@@ -108,6 +111,7 @@ void InputRunner::attempt() {
 void InputRunner::onReady() {
   MLS_INFO("input", "%s: live", spec_.name.c_str());
   tracker_.live();
+  fanout_.setInput(pipeline_.get());
   for (auto& [name, out] : outputs_) out->setInput(pipeline_.get());
   if (recording_) recording_->setInput(pipeline_.get());
   if (ctx_.publisher) ctx_.publisher->publish(spec_.name, *pipeline_);
@@ -121,16 +125,20 @@ void InputRunner::onFailed(const std::string& error) {
 
 void InputRunner::teardown(int output_drain_ms) {
   deferred_.reset();
+  // The fan-out's EOS unpublishes all its destinations at once.
+  if (output_drain_ms > 0) fanout_.stop(output_drain_ms);
   for (auto& [name, out] : outputs_) {
     if (output_drain_ms > 0) out->stopPipeline(output_drain_ms);
     out->setInput(nullptr);
   }
+  fanout_.setInput(nullptr);  // before the input pipeline it is fed from goes
   if (recording_) recording_->setInput(nullptr);  // ends its segment cleanly
   if (pipeline_ && ctx_.publisher) ctx_.publisher->withdraw(spec_.name);
   if (pipeline_) InputPipeline::dispose(std::move(pipeline_), ctx_.reaper, nullptr);
 }
 
 void InputRunner::stopAll(int drain_ms) {
+  fanout_.stop(drain_ms);  // EOS: every destination unpublishes
   for (auto& [name, out] : outputs_) out->stopPipeline(drain_ms);
   if (recording_) recording_->stop(drain_ms);
   teardown(0);
@@ -158,6 +166,7 @@ void InputRunner::tick(double elapsed_s) {
       return;
     }
   }
+  fanout_.refresh();
   for (auto& [name, out] : outputs_) out->tick(elapsed_s);
   if (recording_) recording_->tick(elapsed_s);
 }
@@ -190,9 +199,14 @@ const OutputPipeline* InputRunner::recorderPipeline() const {
   return recording_ ? recording_->pipeline() : nullptr;
 }
 
-const OutputPipeline* InputRunner::outputPipeline(const std::string& output) const {
+GstElement* InputRunner::outputPipeline(const std::string& output) const {
   auto it = outputs_.find(output);
-  return it == outputs_.end() ? nullptr : it->second->pipeline();
+  return it == outputs_.end() ? nullptr : it->second->pipelineElement();
+}
+
+std::string InputRunner::outputLaunchLine(const std::string& output) const {
+  auto it = outputs_.find(output);
+  return it == outputs_.end() ? std::string() : it->second->launchLine();
 }
 
 }  // namespace mls::media

@@ -3,13 +3,15 @@
 // stall timeout) is torn down and retried with backoff, while its outputs stay configured and
 // wait (idle) to resume when it is live again. The same holds for its recording (when `record`
 // is set), which ends its segment cleanly when the source goes and starts a new one when it is
-// back. Owned by the Supervisor; main thread.
+// back. Its passthrough RTMP outputs share the input's FanoutSender (fanout_sender.h) unless
+// --rtmp-sender=rtmp2sink. Owned by the Supervisor; main thread.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <string>
 
+#include "media/fanout_sender.h"
 #include "media/input_pipeline.h"
 #include "media/output_runner.h"
 #include "media/recording_runner.h"
@@ -34,8 +36,12 @@ class InputRunner {
   model::InputStatus status();
   const model::RunStatus* outputStatus(const std::string& output) const;
   InputPipeline* pipeline() const { return pipeline_.get(); }
-  // The output's running pipeline, nullptr when it has none (or there is no such output).
-  const OutputPipeline* outputPipeline(const std::string& output) const;
+  // The pipeline carrying the output now (the fan-out's, for a destination of it) and its
+  // launch line; nullptr / "" when it has none (or there is no such output).
+  GstElement* outputPipeline(const std::string& output) const;
+  std::string outputLaunchLine(const std::string& output) const;
+  // The input's fan-out pipeline, nullptr when it is not running. Its threads are the input's.
+  GstElement* fanoutPipeline() const { return fanout_.pipeline(); }
   // The recorder's running pipeline, nullptr when there is none.
   const OutputPipeline* recorderPipeline() const;
 
@@ -56,6 +62,7 @@ class InputRunner {
   RunContext& ctx_;
   RunTracker tracker_;
   std::unique_ptr<InputPipeline> pipeline_;
+  FanoutSender fanout_;  // declared before outputs_, which use it, so it outlives them
   std::map<std::string, std::unique_ptr<OutputRunner>> outputs_;
   std::unique_ptr<RecordingRunner> recording_;  // while spec_.record
   model::MediaInfo last_media_;

@@ -25,6 +25,17 @@ bool isTs(const std::string& scheme) { return scheme == "srt" || scheme == "udp"
 
 }  // namespace
 
+bool sendsInputFlv(const model::OutputSpec& spec, const model::MediaInfo& media) {
+  auto url = model::parseOutputUrl(spec.url);
+  if (!url || (url->scheme != "rtmp" && url->scheme != "rtmps")) return false;
+  if (model::effectiveTranscode(spec).has_value()) return false;
+  model::AudioMode audio = model::effectiveAudio(spec);
+  bool audio_as_is = media.has_audio ? audio != model::AudioMode::None
+                                     : audio != model::AudioMode::SilenceIfMissing;
+  bool flv_audio_ok = !media.has_audio || media.audio_codec == "aac" || media.audio_codec == "mp3";
+  return audio_as_is && flv_audio_ok;
+}
+
 void OutputBuilder::describe(const std::string& part) {
   if (!out_.launch_.empty()) out_.launch_ += "  ";
   out_.launch_ += part;
@@ -331,10 +342,7 @@ Result<void> OutputBuilder::build() {
   // muxed stream. Anything else gets its own muxer fed with elementary streams.
   bool audio_as_is = media.has_audio ? audio != model::AudioMode::None
                                      : audio != model::AudioMode::SilenceIfMissing;
-  bool rtmp = scheme == "rtmp" || scheme == "rtmps";
-  bool flv_audio_ok = !media.has_audio || media.audio_codec == "aac" || media.audio_codec == "mp3";
-  if (!transcode && audio_as_is && rtmp && flv_audio_ok)
-    return buildMuxedPassthrough(TapKind::Flv, scheme);
+  if (sendsInputFlv(spec_, media)) return buildMuxedPassthrough(TapKind::Flv, scheme);
   if (!transcode && audio_as_is && isTs(scheme)) return buildMuxedPassthrough(TapKind::MpegTs, scheme);
   return buildElementary(scheme);
 }

@@ -12,6 +12,11 @@
 
 namespace mls::media {
 
+// Whether `spec` sends its input's muxed FLV stream as it is (Flv tap): an rtmp(s):// output,
+// passthrough, whose audio needs no change and fits FLV. Those are the outputs an input's
+// fan-out carries (fanout_sender.h); with rtmp2sink, they get the muxed passthrough shape.
+bool sendsInputFlv(const model::OutputSpec& spec, const model::MediaInfo& media);
+
 class OutputBuilder {
  public:
   OutputBuilder(OutputPipeline& out, InputPipeline& input, const model::OutputSpec& spec)

@@ -106,6 +106,42 @@ Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createRecorder(
   return self;
 }
 
+Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createFanout(
+    const std::string& input_name, const FanoutSettings& settings, InputPipeline& input,
+    Callbacks callbacks) {
+  std::unique_ptr<OutputPipeline> self(
+      new OutputPipeline(input_name + "/fanout", std::move(callbacks)));
+  self->pipeline_ = adoptFloating(GST_ELEMENT(newPipeline("fanout-" + input_name, input)));
+  auto src = self->addFeed(input, TapKind::Flv);
+  if (!src) {
+    self->subscriptions_.clear();
+    return fail(src.error());
+  }
+  auto sink = makeElement("mlsrtmpfanout", "fanout");
+  if (!sink) {
+    self->subscriptions_.clear();
+    return fail(sink.error());
+  }
+  gst_bin_add(GST_BIN(self->pipeline_.get()), *sink);
+  g_object_set(*sink, "chunk-size", 4096u, "max-backlog-bytes", (guint64)kMaxBacklogBytes,
+               "reconnect-min-ms", settings.reconnect_min_ms, "reconnect-max-ms",
+               settings.reconnect_max_ms, "eos-timeout-ms", settings.eos_timeout_ms, nullptr);
+  if (!gst_element_link(*src, *sink)) {
+    self->subscriptions_.clear();
+    return fail(ErrorCode::Internal, "cannot link the feed to the fan-out");
+  }
+  self->muxed_feed_ = true;
+  self->launch_ += " ! mlsrtmpfanout name=fanout chunk-size=4096 max-backlog-bytes=" +
+                   std::to_string(kMaxBacklogBytes) +
+                   " reconnect-min-ms=" + std::to_string(settings.reconnect_min_ms) +
+                   " reconnect-max-ms=" + std::to_string(settings.reconnect_max_ms) +
+                   " eos-timeout-ms=" + std::to_string(settings.eos_timeout_ms);
+  g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline_.get()));
+  self->bus_watch_ = gst_bus_add_watch(bus, &OutputPipeline::onBusMessage, self.get());
+  GST_INFO_OBJECT(self->pipeline_.get(), "built: %s", self->launch_.c_str());
+  return self;
+}
+
 Result<GstElement*> OutputPipeline::addFeed(InputPipeline& input, TapKind kind) {
   auto tap = input.tap(kind);
   if (!tap) return fail(tap.error());
@@ -234,6 +270,7 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
 
 void OutputPipeline::onElementMessage(GstMessage* message) {
   const GstStructure* s = gst_message_get_structure(message);
+  if (s && callbacks_.element && !drain_reaper_) callbacks_.element(s);
   if (!recording_ || !s) return;
   bool opened = gst_structure_has_name(s, "splitmuxsink-fragment-opened");
   if (!opened && !gst_structure_has_name(s, "splitmuxsink-fragment-closed")) return;

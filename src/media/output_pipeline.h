@@ -3,7 +3,9 @@
 // on its own bus and threads.
 //
 // Shapes (chosen by OutputPlan from the URL scheme, the profile and what the input carries):
-//   passthrough RTMP      Flv tap    → appsrc → rtmp2sink chunk-size=4096
+//   passthrough RTMP      Flv tap    → appsrc → rtmp2sink chunk-size=4096 (--rtmp-sender=rtmp2sink)
+//   an input's fan-out    Flv tap    → appsrc → mlsrtmpfanout, one per input, every passthrough
+//                         RTMP output a destination of it (see fanout_sender.h)
 //   passthrough SRT/UDP   MpegTs tap → appsrc → srtsink | udpsink
 //   everything else       Video/Audio taps → appsrc → [decode → scale/rotate/rate → encode]
 //                         (+ silent AAC when asked) → flvmux | mpegtsmux | rtspclientsink
@@ -47,6 +49,16 @@ class OutputPipeline {
     std::function<void(const std::string& error, bool permanent)> failed;
     // Recordings only, main thread: a segment file was opened (`opened`) or closed cleanly.
     std::function<void(const std::string& file, bool opened)> segment;
+    // Main thread: every element message, until the pipeline is disposed (the fan-out's
+    // per-destination reports).
+    std::function<void(const GstStructure* message)> element;
+  };
+
+  // What the fan-out element of an input is set up with (see fanout_sender.h).
+  struct FanoutSettings {
+    guint reconnect_min_ms = 1000;
+    guint reconnect_max_ms = 30000;
+    guint eos_timeout_ms = 2000;
   };
 
   // Builds the pipeline for `output` of `input` (which must be ready). Errors the operator must
@@ -60,6 +72,12 @@ class OutputPipeline {
                                                                 const RecorderSettings& settings,
                                                                 InputPipeline& input,
                                                                 Callbacks callbacks);
+  // Builds the fan-out pipeline of `input` (which must be ready): its FLV stream into one
+  // mlsrtmpfanout, named "fanout", with no destination yet.
+  static Result<std::unique_ptr<OutputPipeline>> createFanout(const std::string& input_name,
+                                                              const FanoutSettings& settings,
+                                                              InputPipeline& input,
+                                                              Callbacks callbacks);
   ~OutputPipeline();
 
   // Sets PLAYING and subscribes to the input's taps.

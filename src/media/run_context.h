@@ -24,6 +24,9 @@ struct RunSettings {
   int output_accept_timeout_ms = 15000;  // a destination must take media this long after start
   int output_drain_ms = 2000;        // clean end of stream on stop/delete, at most this long
   int permanent_error_limit = 3;     // errors retrying will not fix, before giving up
+  // Passthrough RTMP outputs of an input are destinations of one shared mlsrtmpfanout
+  // (fanout_sender.h); false: each has its own rtmp2sink pipeline (--rtmp-sender).
+  bool rtmp_fanout = true;
   model::BackoffPolicy backoff;
   SourceDefaults source;
 };

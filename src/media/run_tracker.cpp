@@ -61,7 +61,7 @@ void RunTracker::failed(const std::string& error, bool give_up, std::function<vo
   retry_timer_ = SourceGuard::timeout(static_cast<guint>(delay), [this, retry]() {
     retry_timer_ = SourceGuard();
     status_.next_retry_unix_ms = 0;
-    retry();
+    if (retry) retry();
     return G_SOURCE_REMOVE;
   });
   bool was = status_.state == model::RunState::Retrying;

@@ -26,7 +26,8 @@ class RunTracker {
   void idle();
   void stopped();
   // Failed attempt: schedule `retry` after the next backoff delay (state Retrying), or, when
-  // `give_up`, state Failed with no retry.
+  // `give_up`, state Failed with no retry. An empty `retry`: something else retries (the
+  // fan-out element reconnecting a destination); the state shows when it is due.
   void failed(const std::string& error, bool give_up, std::function<void()> retry);
   void cancelRetry();
 

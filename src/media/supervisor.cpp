@@ -74,8 +74,12 @@ GstElement* Supervisor::pipelineElement(const std::string& input,
     InputPipeline* pipeline = it->second->pipeline();
     return pipeline ? pipeline->pipeline() : nullptr;
   }
-  const OutputPipeline* pipeline = it->second->outputPipeline(output);
-  return pipeline ? pipeline->pipeline() : nullptr;
+  return it->second->outputPipeline(output);
+}
+
+GstElement* Supervisor::fanoutElement(const std::string& input) const {
+  auto it = inputs_.find(input);
+  return it == inputs_.end() ? nullptr : it->second->fanoutPipeline();
 }
 
 std::string Supervisor::launchLine(const std::string& input, const std::string& output) const {
@@ -85,8 +89,7 @@ std::string Supervisor::launchLine(const std::string& input, const std::string& 
     InputPipeline* pipeline = it->second->pipeline();
     return pipeline ? pipeline->launchLine() : std::string();
   }
-  const OutputPipeline* pipeline = it->second->outputPipeline(output);
-  return pipeline ? pipeline->launchLine() : std::string();
+  return it->second->outputLaunchLine(output);
 }
 
 void Supervisor::stopAll(int drain_ms) {

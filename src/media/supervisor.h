@@ -43,6 +43,9 @@ class Supervisor {
   // the main loop.
   GstElement* pipelineElement(const std::string& input, const std::string& output) const;
   std::string launchLine(const std::string& input, const std::string& output) const;
+  // The input's RTMP fan-out pipeline (shared by its passthrough RTMP outputs), nullptr when
+  // not running. Borrowed, like pipelineElement().
+  GstElement* fanoutElement(const std::string& input) const;
 
   // Stops every input and output (outputs drained at most drain_ms); pipelines then reach NULL
   // on the reaper thread.

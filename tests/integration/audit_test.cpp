@@ -1,6 +1,7 @@
 // The thread and resource audit of the real mlsd (diag/thread_audit.h, diag/resource_report.h):
 // GET /debug/threads attributes the pipelines' threads to the input and the outputs that own
-// them, and nothing to them once they are deleted; GET /api/v1/system carries threads by owner,
+// them (the RTMP fan-out's thread, shared by the input's passthrough RTMP outputs, to the input),
+// and nothing to them once they are deleted; GET /api/v1/system carries threads by owner,
 // fds, peak RSS and heap; after SIGTERM the exit audit finds no leak (exit code 0, even with
 // --fail-on-leak); and the test-only leak hook (MLS_TEST_LEAK_THREAD=1) shows that the audit
 // does report a thread left behind, with its owner, and that --fail-on-leak turns it into exit
@@ -83,17 +84,19 @@ TEST_F(Audit, PipelineThreadsBelongToTheirInputAndOutputsAndExitIsClean) {
 
   std::string body;
   std::map<std::string, int> counts;
-  // Every output's appsrc streams once its first buffer arrives: wait until each owns a thread.
+  // Passthrough RTMP outputs are destinations of the input's fan-out (media/fanout_sender.h):
+  // its appsrc's thread and its one "mlsfanout" thread are the input's; the outputs own none.
   EXPECT_TRUE(runUntil(
       [&] {
         counts = threadsByOwner(api(), &body);
-        // Each passthrough RTMP output: its appsrc's thread and rtmp2sink's connection loop.
-        return counts["input cam"] > 0 && counts["output cam/main"] >= 2 &&
-               counts["output cam/backup"] >= 2;
+        return counts["input cam"] > 0 && body.find("\"mlsfanout\"") != std::string::npos;
       },
       10s))
       << describe(counts) << "\n" << body;
   std::printf("one test:// input, two passthrough RTMP outputs: %s\n", describe(counts).c_str());
+  EXPECT_EQ(counts.count("output cam/main"), 0u) << describe(counts);
+  EXPECT_EQ(counts.count("output cam/backup"), 0u) << describe(counts);
+  EXPECT_EQ(counts.count("unknown"), 0u) << describe(counts) << "\n" << body;
   EXPECT_GE(counts["runtime"], 1);  // the main thread at least
   EXPECT_EQ(counts["mls reaper"], 1);
 
@@ -136,25 +139,29 @@ TEST_F(Audit, DeletedOutputsAndInputOwnNoThreads) {
   startRelay(destination);
   if (HasFatalFailure()) return;
   std::map<std::string, int> counts;
+  std::string body;
+  // The outputs' fan-out runs (its thread is the input's).
   ASSERT_TRUE(runUntil(
       [&] {
-        counts = threadsByOwner(api());
-        return counts["output cam/main"] > 0 && counts["output cam/backup"] > 0;
+        counts = threadsByOwner(api(), &body);
+        return body.find("\"mlsfanout\"") != std::string::npos;
       },
       10s))
-      << describe(counts);
+      << describe(counts) << "\n" << body;
 
   for (const char* name : {"main", "backup"}) {
     HttpResponse deleted = api().del(std::string("/api/v1/inputs/cam/outputs/") + name);
     ASSERT_EQ(deleted.status / 100, 2u) << deleted.body;
   }
+  // With its last destination gone, the fan-out stops: its thread goes.
   EXPECT_TRUE(runUntil(
       [&] {
-        counts = threadsByOwner(api());
-        return counts.count("output cam/main") == 0 && counts.count("output cam/backup") == 0;
+        counts = threadsByOwner(api(), &body);
+        return counts.count("output cam/main") == 0 && counts.count("output cam/backup") == 0 &&
+               body.find("\"mlsfanout\"") == std::string::npos;
       },
       5s))
-      << describe(counts);
+      << describe(counts) << "\n" << body;
   EXPECT_GT(counts["input cam"], 0) << describe(counts);  // the input runs on
 
   HttpResponse deleted = api().del("/api/v1/inputs/cam");

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "elements.h"
 #include "fixture.h"
 #include "http_client.h"
 #include "nginx_rtmp.h"
@@ -85,7 +86,10 @@ bool allLinked(GstBin* bin) {
 
 class Observability : public RelayTest {
  protected:
-  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+  static void SetUpTestSuite() {
+    gst_init(nullptr, nullptr);
+    mls_elements_register_static();  // mlsrtmpfanout, for parsing the outputs' launch lines
+  }
 
   // Everything mlsd served in this test, checked for the key at the end.
   void keep(const std::string& what, const std::string& text) { served_.push_back({what, text}); }
@@ -191,8 +195,12 @@ TEST_F(Observability, MetricsHealthGraphsAndLaunchLinesNeverShowTheKey) {
   const std::string& output_dot = served_[served_.size() - 4].second;
   const std::string& small_dot = served_[served_.size() - 2].second;
   EXPECT_NE(input_dot.find("GstVideoTestSrc"), std::string::npos);
-  EXPECT_NE(output_dot.find("GstRtmp2Sink"), std::string::npos);
-  EXPECT_NE(output_dot.find("live/\u2022\u2022\u2022\u20223f9a"), std::string::npos)
+  // A passthrough RTMP output is a destination of the input's shared fan-out, whose graph
+  // shows it under the output's name with the URL as the element reads it back (key masked).
+  EXPECT_NE(output_dot.find("GstMlsRtmpFanout"), std::string::npos);
+  EXPECT_NE(output_dot.find("main=rtmp://127.0.0.1:"), std::string::npos)
+      << "the destination is not in the output's graph";
+  EXPECT_NE(output_dot.find("/live/\u2022\u2022\u2022\u2022"), std::string::npos)
       << "the masked location is not in the output's graph";
   EXPECT_NE(small_dot.find("GstX264Enc"), std::string::npos);
 
@@ -207,7 +215,8 @@ TEST_F(Observability, MetricsHealthGraphsAndLaunchLinesNeverShowTheKey) {
   const std::string small_line = jsonString(lines.get(), "outputs.1.launch").value_or("");
   EXPECT_EQ(input_line.rfind("gst-launch-1.0 -e videotestsrc", 0), 0u) << launch.body;
   EXPECT_EQ(output_line.rfind("gst-launch-1.0 -e appsrc", 0), 0u) << launch.body;
-  EXPECT_NE(output_line.find("rtmp2sink location=rtmp://127.0.0.1:"), std::string::npos);
+  EXPECT_NE(output_line.find("mlsrtmpfanout"), std::string::npos) << launch.body;
+  EXPECT_NE(output_line.find("main=rtmp://127.0.0.1:"), std::string::npos) << launch.body;
   EXPECT_NE(small_line.find("x264enc"), std::string::npos) << launch.body;
   EXPECT_NE(small_line.find("! mux."), std::string::npos) << launch.body;
 

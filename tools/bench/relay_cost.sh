@@ -8,11 +8,12 @@
 # the last output really carries video.
 #
 # Usage: tools/bench/relay_cost.sh [N ...]        (default: 1 4 16)
-# Env:   WINDOW=30 WARMUP=10 MLSD=build/src/mlsd
+# Env:   WINDOW=30 WARMUP=10 MLSD=build/src/mlsd SENDER=fanout|rtmp2sink (mlsd's --rtmp-sender)
 # Prints one Markdown table row per N.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MLSD=${MLSD:-build/src/mlsd}
+SENDER=${SENDER:-fanout}
 WINDOW=${WINDOW:-30}
 WARMUP=${WARMUP:-10}
 COUNTS=("$@"); [ ${#COUNTS[@]} -gt 0 ] || COUNTS=(1 4 16)
@@ -53,7 +54,7 @@ echo "| outputs | CPU-s per output-second | mlsd CPU % | RSS MiB | PSS MiB | thr
 echo "|---|---|---|---|---|---|---|"
 for n in "${COUNTS[@]}"; do
   "$MLSD" --no-demo --listen "127.0.0.1:$API_PORT" --rtsp-listen 127.0.0.1:0 \
-    --state-dir "$WORK/state-$n" --log-level warning > "$WORK/mlsd-$n.log" 2>&1 &
+    --state-dir "$WORK/state-$n" --rtmp-sender "$SENDER" --log-level warning > "$WORK/mlsd-$n.log" 2>&1 &
   mpid=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$API_PORT/api/v1/system" >/dev/null && break; sleep 0.1; done
   base_threads=$(ls /proc/$mpid/task | wc -l)

@@ -63,6 +63,7 @@ TEST(Options, Defaults) {
   EXPECT_EQ(o.stall_timeout_ms, 3000);
   EXPECT_EQ(o.retry_initial_ms, 1000);
   EXPECT_EQ(o.retry_max_ms, 30000);
+  EXPECT_TRUE(o.rtmp_fanout);
   EXPECT_EQ(o.config_file, "");
 }
 
@@ -90,7 +91,9 @@ TEST(Options, EveryFlag) {
                             "--retry-initial",
                             "0.5",
                             "--retry-max",
-                            "60"});
+                            "60",
+                            "--rtmp-sender",
+                            "rtmp2sink"});
   EXPECT_EQ(o.listen.host, "127.0.0.1");
   EXPECT_EQ(o.listen.port, 0);
   EXPECT_EQ(o.rtsp_listen.host, "::1");
@@ -107,6 +110,8 @@ TEST(Options, EveryFlag) {
   EXPECT_EQ(o.stall_timeout_ms, 1500);
   EXPECT_EQ(o.retry_initial_ms, 500);
   EXPECT_EQ(o.retry_max_ms, 60000);
+  EXPECT_FALSE(o.rtmp_fanout);
+  EXPECT_TRUE(parsed({"--rtmp-sender=fanout"}).rtmp_fanout);
 }
 
 TEST(Options, RtspCredentials) {
@@ -200,6 +205,7 @@ TEST(Options, BadValues) {
       {{"--stall-timeout", "3s"}, "--stall-timeout must be"},
       {{"--retry-initial", "0"}, "--retry-initial must be"},
       {{"--retry-initial", "10", "--retry-max", "5"}, "--retry-max must not be shorter"},
+      {{"--rtmp-sender", "tee"}, "--rtmp-sender must be fanout or rtmp2sink (got 'tee')"},
       {{"--listen", "8080"}, "--listen '8080' has no port"},
       {{"--rtsp-read-credentials", "viewer"}, "--rtsp-read-credentials must be USER:PASSWORD"},
       {{"--rtsp-read-credentials", ":pw"}, "both non-empty"},
@@ -223,7 +229,8 @@ TEST(Options, JsonConfigFileAndPrecedence) {
   dir.write("mlsd.json", R"({
     "listen": "0.0.0.0:8081", "rtsp_listen": "127.0.0.1:0", "state_dir": "state",
     "media_dir": "media", "api_token_file": "token", "no_demo": true, "log_level": "warning",
-    "shutdown_timeout": 7, "stall_timeout": 2.5, "retry-initial": "2", "retry_max": 20
+    "shutdown_timeout": 7, "stall_timeout": 2.5, "retry-initial": "2", "retry_max": 20,
+    "rtmp_sender": "rtmp2sink"
   })");
   ServerOptions o = parsed({"--config", dir.file("mlsd.json")});
   EXPECT_EQ(o.config_file, dir.file("mlsd.json"));
@@ -241,6 +248,7 @@ TEST(Options, JsonConfigFileAndPrecedence) {
   EXPECT_EQ(o.stall_timeout_ms, 2500);
   EXPECT_EQ(o.retry_initial_ms, 2000);
   EXPECT_EQ(o.retry_max_ms, 20000);
+  EXPECT_FALSE(o.rtmp_fanout);
 
   // Flags win; a token flag replaces the file's token file.
   ServerOptions f = parsed({"--config", dir.file("mlsd.json"), "--listen", "127.0.0.1:9",
@@ -301,12 +309,13 @@ TEST(Options, HelpListsEveryOptionWithItsDefault) {
        {"--config=FILE", "--listen=ADDR:PORT", "--rtsp-listen=ADDR:PORT", "--state-dir=DIR",
         "--recordings-dir=DIR", "--media-dir=DIR", "--api-token=TOKEN", "--api-token-file=FILE",
         "--no-demo", "--log-level=LEVEL", "--shutdown-timeout=SECONDS", "--stall-timeout=SECONDS",
-        "--retry-initial=SECONDS", "--retry-max=SECONDS", "--help", "--version"})
+        "--retry-initial=SECONDS", "--retry-max=SECONDS", "--rtmp-sender=SENDER", "--help",
+        "--version"})
     EXPECT_TRUE(contains(help, option)) << option;
   for (const char* default_text :
        {"default 127.0.0.1:8080", "default 127.0.0.1:8554", "default ./var",
         "default <state-dir>/recordings", "default none: file:// refused", "default info",
-        "default 5)", "default 3)", "default 1)", "default 30)"})
+        "default 5)", "default 3)", "default 1)", "default 30)", "(default fanout)"})
     EXPECT_TRUE(contains(help, default_text)) << default_text;
 
   ServerOptions o;
