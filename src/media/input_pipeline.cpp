@@ -42,6 +42,36 @@ std::string codecOf(GstCaps* unfixed) {
 
 bool isVideoCodec(const std::string& codec) { return codec == "h264" || codec == "h265"; }
 
+// Links a new branch to a stream's tee while the stream flows. The tee's new src pad must get
+// the stream's sticky events (stream-start, caps, segment) before its first buffer; requested
+// while the tee pushes a buffer, it sometimes did not (1.22.0: "Got data flow before
+// stream-start event", then h264parse, without caps, failed the whole input with "No H.264 NAL
+// unit found": measured once in ~100 churn cycles). So the pad is requested and linked from an
+// IDLE probe on the tee's sink pad: at once on this thread when no buffer is in the tee, else on
+// the streaming thread right after the buffer in flight.
+void linkToTee(GstElement* tee, GstPad* branch_sink) {
+  struct Link {
+    GstElement* tee;
+    GstPad* sink;
+  };
+  g_autoptr(GstPad) tee_sink = gst_element_get_static_pad(tee, "sink");
+  gst_pad_add_probe(
+      tee_sink, GST_PAD_PROBE_TYPE_IDLE,
+      [](GstPad*, GstPadProbeInfo*, gpointer data) noexcept -> GstPadProbeReturn {
+        auto* link = static_cast<Link*>(data);
+        g_autoptr(GstPad) tee_src = gst_element_request_pad_simple(link->tee, "src_%u");
+        if (tee_src) gst_pad_link(tee_src, link->sink);
+        return GST_PAD_PROBE_REMOVE;
+      },
+      new Link{GST_ELEMENT(gst_object_ref(tee)), GST_PAD(gst_object_ref(branch_sink))},
+      [](gpointer data) {
+        auto* link = static_cast<Link*>(data);
+        gst_object_unref(link->tee);
+        gst_object_unref(link->sink);
+        delete link;
+      });
+}
+
 GstPadProbeReturn dropUntilKeyframe(GstPad*, GstPadProbeInfo* info, gpointer) noexcept {
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT)) return GST_PAD_PROBE_DROP;
@@ -546,9 +576,8 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
     }
     gst_bin_add(bin, sink);
     gst_element_set_state(sink, GST_STATE_PLAYING);
-    g_autoptr(GstPad) teepad = gst_element_request_pad_simple(stream.tee.get(), "src_%u");
     g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
-    gst_pad_link(teepad, sinkpad);
+    linkToTee(stream.tee.get(), sinkpad);
     return tap;
   }
 
@@ -632,9 +661,8 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
     gst_element_set_state(b.queue, GST_STATE_PLAYING);
   }
   for (auto& b : branches) {
-    g_autoptr(GstPad) teepad = gst_element_request_pad_simple(b.tee, "src_%u");
     g_autoptr(GstPad) qsink = gst_element_get_static_pad(b.queue, "sink");
-    gst_pad_link(teepad, qsink);
+    linkToTee(b.tee, qsink);
   }
   MLS_INFO("input", "%s: %s tap ready (%s)", name_.c_str(), tapKindName(kind),
            flv ? "flvmux" : "mpegtsmux");
