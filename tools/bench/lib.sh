@@ -115,13 +115,14 @@ publish_source() {
   echo "bench: the publisher to $name did not go live" >&2; return 1
 }
 
-# mlsd_start TAG [ARGS…]: mlsd on a free API port (MLSD_ARGS added), log in $WORK/mlsd-TAG.log;
+# mlsd_start TAG [ARGS…]: mlsd on a free API port (MLSD_ARGS added), log in $WORK/mlsd-TAG.log,
+# state in $WORK/state-TAG, RTSP on ${RTSP_LISTEN:-127.0.0.1:0}, --log-level ${LOG_LEVEL:-warning};
 # waits for /healthz. Sets MLSD_PID, API_PORT, API (http://127.0.0.1:PORT).
 mlsd_start() {
   local tag=$1 _; shift
   API_PORT=$(free_port); API="http://127.0.0.1:$API_PORT"
-  bench_bg "$MLSD" --no-demo --listen "127.0.0.1:$API_PORT" --rtsp-listen 127.0.0.1:0 \
-    --state-dir "$WORK/state-$tag" --log-level warning "${MLSD_EXTRA[@]}" "$@" \
+  bench_bg "$MLSD" --no-demo --listen "127.0.0.1:$API_PORT" --rtsp-listen "${RTSP_LISTEN:-127.0.0.1:0}" \
+    --state-dir "$WORK/state-$tag" --log-level "${LOG_LEVEL:-warning}" "${MLSD_EXTRA[@]}" "$@" \
     > "$WORK/mlsd-$tag.log" 2>&1
   MLSD_PID=$BG_PID
   for _ in $(seq 100); do
