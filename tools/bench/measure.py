@@ -2,15 +2,19 @@
 """measure.py — /proc and nginx-rtmp /stat readings for the tools/bench scripts (stdlib only).
 
   measure.py snap --group NAME=PID[,PID…] … --stat NAME=URL … > snap.json
-      One snapshot: per group of processes the CPU ticks (utime+stime from /proc/PID/stat),
+      One snapshot: per group of processes the CPU time (the process's CPU-time clock,
+      clock_gettime(clock_getcpuclockid(pid)): the same total as utime+stime in /proc/PID/stat,
+      dead threads included, at nanosecond instead of 10 ms resolution; /proc/PID/stat's ticks
+      when that clock cannot be read),
       voluntary and involuntary context switches (every thread's /proc/PID/task/TID/status),
       threads, RSS (VmRSS) and PSS (/proc/PID/smaps_rollup), summed over the group; per nginx
       the bytes_in and bw_in of every stream on its `rtmp_stat all` page.
   measure.py row --design D --n N --prefix P --before A --after B [--baseline-before C
           --baseline-after D] [--cost-group G] > row.json
       One table row from two snapshots taken WINDOW seconds apart: the design's CPU-s per
-      output-second (group G, default "relay"; minus the baseline's rate of the same group when
-      the baseline snapshots have it, as for nginx push), the extra CPU of the origin and the
+      output-second (group G, default "relay"; with --cost-baseline-group O, minus group O's rate
+      in the same window: for nginx push, the pushing origin minus the plain origin, both with
+      the same publisher), the extra CPU of the origin and the
       destination nginx over their rate in the baseline window, memory, threads, context
       switches per output-second, and the bitrate every output (streams named P1…PN at the
       destination) carried against the source's (stream "src" at the origin group's stat). A
@@ -35,11 +39,15 @@ STARVED = 0.8  # an output below this fraction of the source bitrate counts as s
 
 
 def read_proc(pid):
-    out = {"ticks": 0, "vol": 0, "invol": 0, "threads": 0, "rss_kib": 0, "pss_kib": 0, "procs": 0}
+    out = {"cpu_ns": 0, "ticks": 0, "vol": 0, "invol": 0, "threads": 0, "rss_kib": 0, "pss_kib": 0, "procs": 0}
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         out["ticks"] = int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        try:
+            out["cpu_ns"] = time.clock_gettime_ns(((~pid) << 3) | 2)  # CPUCLOCK_SCHED, process
+        except OSError:
+            out["cpu_ns"] = out["ticks"] * 1_000_000_000 // CLK
         for status in glob.glob(f"/proc/{pid}/task/*/status"):
             try:
                 with open(status) as f:
@@ -81,7 +89,7 @@ def snap(args):
     result = {"time": time.monotonic(), "groups": {}, "stats": {}}
     for spec in args.group:
         name, pids = spec.split("=", 1)
-        total = {"ticks": 0, "vol": 0, "invol": 0, "threads": 0, "rss_kib": 0, "pss_kib": 0,
+        total = {"cpu_ns": 0, "ticks": 0, "vol": 0, "invol": 0, "threads": 0, "rss_kib": 0, "pss_kib": 0,
                  "procs": 0}
         for pid in filter(None, pids.split(",")):
             for k, v in read_proc(int(pid)).items():
@@ -103,7 +111,7 @@ def rate(before, after, group):
     a, b = before["groups"].get(group), after["groups"].get(group)
     if a is None or b is None:
         return None
-    return (b["ticks"] - a["ticks"]) / CLK / (after["time"] - before["time"])
+    return (b["cpu_ns"] - a["cpu_ns"]) / 1e9 / (after["time"] - before["time"])
 
 
 def row(args):
@@ -125,9 +133,11 @@ def row(args):
         return r
 
     g = args.cost_group
-    # The design's own CPU; for nginx push it is the push origin's CPU over the plain origin's
-    # rate with the publisher alone (same config but the push lines, same publisher).
-    cost = extra(g, args.cost_baseline_group) if args.cost_baseline_group else rate(before, after, g)
+    # The design's own CPU; for nginx push the pushing origin's over the plain origin's in the
+    # same window (same config but the push lines, same publisher, same machine load).
+    cost = rate(before, after, g)
+    if args.cost_baseline_group:
+        cost -= rate(before, after, args.cost_baseline_group)
     ga, gb = before["groups"][g], after["groups"][g]
     out = {
         "design": args.design, "n": n, "window_s": round(window, 2),

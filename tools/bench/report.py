@@ -148,8 +148,8 @@ def report(args):
         m, f, p = by.get(("mls", n)), by.get(("ffmpeg", n)), by.get(("nginx-push", n))
         w(f"| {n} | {cpu_cell(m)} | {cpu_cell(f)} | {cpu_cell(p)} | {ratio(m, f)} | {ratio(m, p)} |")
     w("")
-    w("Per design and N: the design's CPU (% of one core; nginx push: the pushing origin over the "
-      "plain origin with its publisher alone), the extra CPU it causes on the origin and the "
+    w("Per design and N: the design's CPU (% of one core; nginx push: the pushing origin minus the "
+      "plain origin in the same window, both with the same publisher), the extra CPU it causes on the origin and the "
       "destination nginx (over their baseline), memory and threads of the relay (summed over "
       "ffmpeg's processes), context switches per output-second (voluntary + involuntary, all "
       "threads), and the bitrate at the destination (every output must carry ≥ 80 % of the "
