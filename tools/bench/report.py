@@ -202,8 +202,8 @@ def report(args):
     wrk = read(d, "wrk.txt")
     if wrk:
         rps = re.search(r"Requests/sec:\s*([\d.]+)", wrk)
-        p50 = re.search(r"50%\s+(\S+)", wrk)
-        p99 = re.search(r"99%\s+(\S+)", wrk)
+        p50 = re.search(r"^\s+50%\s+(\S+)", wrk, re.M)
+        p99 = re.search(r"^\s+99%\s+(\S+)", wrk, re.M)
         errs = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", wrk)
         w(f"API throughput: `wrk -t2 -c50 -d10s --latency` on `GET /api/v1/inputs` (one live "
           f"input, no outputs; wrk on the same 2 cores): **{rps.group(1) if rps else '?'} "
