@@ -37,8 +37,18 @@ bench_init() {
 # bench_bg CMD…: runs CMD in the background, remembers its pid for the cleanup, sets BG_PID.
 bench_bg() { "$@" & BG_PID=$!; BENCH_PIDS+=("$BG_PID"); }
 
-# stop_pid PID: SIGTERM (SIGCONT first, in case it was stopped) and reap.
-stop_pid() { kill -CONT "$1" 2>/dev/null || true; kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+# forget_pid PID: a reaped process leaves the cleanup's list, so a reused pid is never signalled.
+forget_pid() {
+  local p kept=()
+  for p in "${BENCH_PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  BENCH_PIDS=("${kept[@]}")
+}
+
+# stop_pid PID: SIGTERM (SIGCONT first, in case it was stopped), reap, forget.
+stop_pid() {
+  kill -CONT "$1" 2>/dev/null || true; kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true
+  forget_pid "$1"
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 

@@ -66,6 +66,7 @@ for run in $(seq "$RUNS"); do
   t0=$(date +%s.%N)
   kill -TERM "$mpid"
   code=0; wait "$mpid" || code=$?
+  forget_pid "$mpid"
   t1=$(date +%s.%N)
   for p in "${clients[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   own=$(grep -o 'shutdown complete in [0-9.]* s' "$WORK/mlsd-$run.log" | grep -o '[0-9.]* s' || echo '?')
