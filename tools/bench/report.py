@@ -6,8 +6,8 @@ paste into docs/benchmarks.md) and chart.png (gnuplot, CPU per output against N,
   report.py DIR --check      exit 1 unless every row in DIR/rows.jsonl is well formed, has
                              nonzero numbers and all its outputs verified (the smoke test)
 
-Reads DIR/rows.jsonl (measure.py row), and when present profile.json, latency.json, wrk.txt,
-sse.json, isolation.jsonl, isolation-stalled.txt and shutdown.md.
+Reads DIR/rows.jsonl (measure.py row), and when present loadavg-start.txt, profile.json,
+latency.json, wrk.txt, sse.json, isolation.jsonl, isolation-stalled.txt and shutdown.md.
 """
 import argparse
 import json
@@ -72,12 +72,16 @@ def ratio(a, b):
     return s if a["ok"] and b["ok"] else s + " (a run failed)"
 
 
-def machine():
+def machine(d):
+    start = read(d, "loadavg-start.txt")
+    load = (f"load average (1, 5, 15 min) at the start {start.strip()}, at the end "
+            if start else "load average (1, 5, 15 min) at the end ")
+    load += " ".join(f"{x:.2f}" for x in os.getloadavg())
     mem = sh("awk '/MemTotal/ {printf \"%.1f GiB\", $2/1048576}' /proc/meminfo")
     model = sh("lscpu | sed -n 's/^Model name: *//p'") or platform.processor()
     distro = sh(". /etc/os-release; echo $PRETTY_NAME")
     return (f"{sh('nproc')} CPUs ({model}), {mem} RAM, kernel {platform.release()}, {distro}; "
-            f"load average when the report was written: {os.getloadavg()[0]:.2f}")
+            f"{load}")
 
 
 def versions(mlsd):
@@ -139,7 +143,7 @@ def report(args):
     w = out.append
     w(f"Command (from the repository root, after `ninja -C build`): `{args.command}` "
       f"(window {args.window} s after {args.warmup} s of warm-up).\n")
-    w(f"Machine: {machine()}.\n")
+    w(f"Machine: {machine(d)}.\n")
     w("Versions: " + "; ".join(versions(args.mlsd)) + ".\n")
     w("CPU-seconds per output-second (lower is better; ratios above 1 mean mls costs more):\n")
     w("| N | mls | ffmpeg per output | nginx-rtmp push | mls / ffmpeg | mls / nginx |")
