@@ -74,9 +74,17 @@ def read_proc(pid):
 
 
 def read_stat(url):
+    # nginx is single-threaded: on a saturated machine its stat page can take seconds.
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(url, timeout=20) as r:
+                root = ET.fromstring(r.read())
+            break
+        except OSError:
+            if attempt == 2:
+                raise
+            time.sleep(1)
     streams = {}
-    with urllib.request.urlopen(url, timeout=10) as r:
-        root = ET.fromstring(r.read())
     for s in root.iter("stream"):
         name = s.findtext("name") or ""
         streams[name] = {"bytes_in": int(s.findtext("bytes_in") or 0),

@@ -59,6 +59,8 @@ def fmt(x, digits=5):
 def cpu_cell(r):
     if r is None:
         return "not run"
+    if "error" in r:
+        return f"**FAILED** ({r['error']})"
     cell = fmt(r["cpu_per_output_s"])
     if not r["ok"]:
         cell += f" **FAILED** ({r['outputs_ok']}/{r['n']} outputs ok)"
@@ -66,7 +68,7 @@ def cpu_cell(r):
 
 
 def ratio(a, b):
-    if a is None or b is None or b["cpu_per_output_s"] <= 0:
+    if a is None or b is None or "error" in a or "error" in b or b["cpu_per_output_s"] <= 0:
         return "—"
     s = f"{a['cpu_per_output_s'] / b['cpu_per_output_s']:.2f}"
     return s if a["ok"] and b["ok"] else s + " (a run failed)"
@@ -96,6 +98,7 @@ def versions(mlsd):
 
 
 def chart(d, rows):
+    rows = [r for r in rows if "error" not in r]
     data = os.path.join(d, "chart.dat")
     ns = sorted({r["n"] for r in rows})
     by = {(r["design"], r["n"]): r for r in rows}
@@ -165,6 +168,9 @@ def report(args):
         for k, title in DESIGNS:
             r = by.get((k, n))
             if r is None:
+                continue
+            if "error" in r:
+                w(f"| {title} | {n} | **FAILED**: {r['error']} |" + " |" * 8)
                 continue
             ok = f"{r['outputs_ok']}/{n}" + ("" if r["ok"] else " **FAILED**")
             w(f"| {title} | {n} | {r['cpu_percent']:.1f} | {fmt(r['origin_extra_cpu_percent'], 1)} "
@@ -254,6 +260,9 @@ def check(args):
         problems.append("no rows")
     for r in rows:
         tag = f"{r.get('design')} N={r.get('n')}"
+        if "error" in r:
+            problems.append(f"{tag}: {r['error']}")
+            continue
         for key in ("cpu_per_output_s", "rss_mib", "threads", "source_kbps", "min_output_kbps"):
             if not isinstance(r.get(key), (int, float)) or r[key] <= 0:
                 problems.append(f"{tag}: {key} is {r.get(key)!r}")
