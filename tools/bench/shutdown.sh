@@ -9,42 +9,17 @@
 # has exited; it also reads mlsd's own "shutdown complete" line and checks that no recording
 # segment was left open (.open marker) and that the exit audit found no leak.
 #
-# Usage: tools/bench/shutdown.sh [RUNS]   (default 3)   Env: MLSD=build/src/mlsd
+# Usage: tools/bench/shutdown.sh [RUNS]   (default 3)   Env: MLSD=build/src/mlsd MLSD_ARGS=…
+# (see lib.sh). tools/bench/run runs it once as part of the whole benchmark.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-MLSD=${MLSD:-build/src/mlsd}
+source "$(dirname "$0")/lib.sh"
 RUNS=${1:-3}
-WORK=$(mktemp -d /tmp/mls-shutdown.XXXXXX)
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/mls-bench
-mkdir -p "$CACHE"
-SRC="$CACHE/source-720p30-3M.mp4"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_init shutdown
+bench_source
+nginx_start origin
+publish_source origin
+RTMP_PORT=${NGX_RTMP[origin]}
 
-if [ ! -s "$SRC" ]; then
-  ffmpeg -hide_banner -loglevel error -f lavfi -i testsrc2=size=1280x720:rate=30 \
-    -f lavfi -i sine=frequency=1000:sample_rate=48000 -t 60 -c:v libx264 -profile:v high \
-    -preset veryfast -b:v 3M -maxrate 3M -bufsize 6M -g 60 -c:a aac -b:a 128k "$SRC.tmp.mp4"
-  mv "$SRC.tmp.mp4" "$SRC"
-fi
-
-RTMP_PORT=$(free_port)
-mkdir -p "$WORK/nginx/logs"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
-daemon off; master_process off; pid $WORK/nginx/nginx.pid; error_log $WORK/nginx/logs/error.log;
-events {}
-rtmp { server { listen 127.0.0.1:$RTMP_PORT; chunk_size 4096; application live { live on; record off; } } }
-CONF
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" & pids+=($!)
-sleep 0.5
-ffmpeg -hide_banner -loglevel error -re -stream_loop -1 -i "$SRC" -c copy -f flv \
-  "rtmp://127.0.0.1:$RTMP_PORT/live/src" & pids+=($!)
-sleep 2
-
-api() { curl -sf -H 'Content-Type: application/json' "$@"; }
 count_live() {
   api "http://127.0.0.1:$1/api/v1/inputs" | python3 -c '
 import json, sys
@@ -59,12 +34,10 @@ print(n, o, r, c)'
 echo "| run | all live after | SIGTERM → exit (outside) | mlsd's \"shutdown complete\" | segments left open | audit |"
 echo "|---|---|---|---|---|---|"
 for run in $(seq "$RUNS"); do
-  API_PORT=$(free_port); RTSP_PORT=$(free_port)
+  RTSP_PORT=$(free_port)
   state="$WORK/state-$run"
-  "$MLSD" --no-demo --listen "127.0.0.1:$API_PORT" --rtsp-listen "127.0.0.1:$RTSP_PORT" \
-    --state-dir "$state" > "$WORK/mlsd-$run.log" 2>&1 &
-  mpid=$!
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$API_PORT/healthz" >/dev/null && break; sleep 0.1; done
+  RTSP_LISTEN=127.0.0.1:$RTSP_PORT LOG_LEVEL=info mlsd_start "$run"
+  mpid=$MLSD_PID
   t_start=$(date +%s.%N)
   for i in $(seq 16); do
     record=false; [ "$i" -le 4 ] && record=true
@@ -93,6 +66,7 @@ for run in $(seq "$RUNS"); do
   t0=$(date +%s.%N)
   kill -TERM "$mpid"
   code=0; wait "$mpid" || code=$?
+  forget_pid "$mpid"
   t1=$(date +%s.%N)
   for p in "${clients[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   own=$(grep -o 'shutdown complete in [0-9.]* s' "$WORK/mlsd-$run.log" | grep -o '[0-9.]* s' || echo '?')
