@@ -155,16 +155,24 @@ class SegmentSink : public ::testing::Test {
     if (!HasFailure()) removeDir(dir_);
   }
 
-  // Buffers entering the element's pads, in order: their PTS (ns).
+  // Buffers entering the element's pads, in order: their running time (ns).
   struct Seen {
     std::mutex lock;
     std::vector<GstClockTime> video, audio;
   };
   static GstPadProbeReturn onBuffer(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
     auto* seen = static_cast<Seen*>(data);
+    GstEvent* event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+    GstClockTime rt = GST_CLOCK_TIME_NONE;
+    if (event) {
+      const GstSegment* segment = nullptr;
+      gst_event_parse_segment(event, &segment);
+      rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME,
+                                       GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+      gst_event_unref(event);
+    }
     std::lock_guard<std::mutex> guard(seen->lock);
-    (g_str_equal(GST_PAD_NAME(pad), "video") ? seen->video : seen->audio)
-        .push_back(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+    (g_str_equal(GST_PAD_NAME(pad), "video") ? seen->video : seen->audio).push_back(rt);
     return GST_PAD_PROBE_OK;
   }
 
@@ -247,7 +255,8 @@ class SegmentSink : public ::testing::Test {
         if (i > 0) {
           EXPECT_GE(a, v) << "audio before the cut went to the new segment";
           EXPECT_LT(a - v, 1024.0 / 48000) << "audio after the cut stayed in the old segment";
-          EXPECT_NEAR(v, static_cast<double>(i), 0.001) << "cut at the keyframe at " << i << " s";
+          EXPECT_NEAR(v - seen_.video[0] / 1e9, static_cast<double>(i), 0.001)
+              << "cut at the keyframe " << i << " s into the stream";
         }
       }
       video_total += check.video_packets;
@@ -311,8 +320,13 @@ TEST(SegmentSinkChild, Run) {
   GstPad* pad = gst_element_get_static_pad(seg, "video");
   gst_pad_add_probe(
       pad, GST_PAD_PROBE_TYPE_BUFFER,
-      [](GstPad*, GstPadProbeInfo* info, gpointer) {
-        first = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+      [](GstPad* pad, GstPadProbeInfo* info, gpointer) {
+        GstEvent* event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+        const GstSegment* segment = nullptr;
+        gst_event_parse_segment(event, &segment);
+        first = gst_segment_to_running_time(segment, GST_FORMAT_TIME,
+                                            GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+        gst_event_unref(event);
         return GST_PAD_PROBE_REMOVE;
       },
       nullptr, nullptr);
@@ -349,8 +363,12 @@ TEST_F(SegmentSink, KillNineLeavesADecodableLastSegment) {
   ASSERT_TRUE(g_file_test(times.c_str(), G_FILE_TEST_EXISTS)) << "the writer did not start";
   GstClockTime base = 0, first = 0;
   std::ifstream(times) >> base >> first;
-  // Mid-way through the third 2 s segment.
-  std::this_thread::sleep_for(5300ms);
+  // Into the third 2 s segment, at a random point of mp4mux's 500 ms fragment.
+  const double delay = 4.6 + g_random_double_range(0.0, 0.8);
+  timespec started {};
+  clock_gettime(CLOCK_MONOTONIC, &started);
+  const double running = (started.tv_sec * 1e9 + started.tv_nsec - static_cast<double>(base)) / 1e9;
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, delay - running)));
   timespec now {};
   clock_gettime(CLOCK_MONOTONIC, &now);
   kill(child, SIGKILL);
