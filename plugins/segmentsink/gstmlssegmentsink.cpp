@@ -22,82 +22,32 @@
 #include <vector>
 
 #include "cut_rules.h"
+#include "segments.h"
 
-GST_DEBUG_CATEGORY_STATIC(mls_segment_sink_debug);
+GST_DEBUG_CATEGORY(mls_segment_sink_debug);
 #define GST_CAT_DEFAULT mls_segment_sink_debug
 
-namespace {
-
 using Clock = std::chrono::steady_clock;
+using mls::segment::Impl;
+using mls::segment::kFollowerWait;
 using mls::segment::kNone;
-
-// A follower waits at most this long for the leader to pass it (a stalled video must not wedge
-// the audio), and an old segment waits this long after the cut for a silent stream before that
-// stream's pad in it is ended without it.
-constexpr auto kFollowerWait = std::chrono::seconds(2);
-constexpr gint64 kStaleStreamUs = 2 * G_USEC_PER_SEC;
-
-struct Segment {
-  guint id = 0;
-  GstElement* muxer = nullptr;  // owned reference
-  GstElement* sink = nullptr;   // owned reference
-  std::string location;
-  GstClockTime start = GST_CLOCK_TIME_NONE;  // running time of its first leader buffer
-  GstClockTime end = GST_CLOCK_TIME_NONE;    // the next segment's start, once cut
-  gint64 cut_us = 0;                         // monotonic time of the cut (0: current)
-  std::vector<GstPad*> pads;                 // per stream index, owned references
-  std::vector<bool> ended;                   // per stream: EOS sent into pads[i]; under lock
-  bool removed = false;                      // under lock
-
-  ~Segment() {
-    for (GstPad* pad : pads)
-      if (pad) gst_object_unref(pad);
-    if (muxer) gst_object_unref(muxer);
-    if (sink) gst_object_unref(sink);
-  }
-};
-using SegmentPtr = std::shared_ptr<Segment>;
-
-struct Stream {
-  size_t index = 0;
-  bool video = false;
-  GstPad* sinkpad = nullptr;  // the element's request pad (owned by the element)
-  GstPad* proxy = nullptr;    // owned reference, no parent
-  GstSegment segment;         // streaming thread only
-  SegmentPtr target;          // the segment its proxy is linked to; under lock
-  bool eos = false;           // under lock
-  bool flushing = false;      // under lock
-  bool pushing = false;       // under lock
-};
-
-struct Impl {
-  std::mutex lock;
-  std::condition_variable cond;
-  std::vector<std::unique_ptr<Stream>> streams;  // under lock (appended by request_new_pad)
-  std::vector<SegmentPtr> segments;              // alive, oldest first; under lock
-  SegmentPtr current;                            // under lock
-  GstClockTime leader_position = GST_CLOCK_TIME_NONE;  // under lock
-  bool stopping = true;                                // under lock: not PAUSED/PLAYING
-  guint next_id = 0;                                   // under lock
-  guint audio_pads = 0;                                // under GST_OBJECT_LOCK
-
-  // Properties, under GST_OBJECT_LOCK.
-  guint64 max_size_time = 0;
-  std::string muxer_factory = "mp4mux";
-  std::string sink_factory = "filesink";
-  std::string location;
-  GstStructure* muxer_properties = nullptr;
-};
-
-}  // namespace
+using mls::segment::SegmentPads;
+using mls::segment::SegmentPtr;
+using mls::segment::Stream;
 
 struct _GstMlsSegmentSink {
   GstBin parent;
   Impl* impl;
 };
 
-enum { PROP_0, PROP_MAX_SIZE_TIME, PROP_MUXER_FACTORY, PROP_MUXER_PROPERTIES, PROP_SINK_FACTORY,
-       PROP_LOCATION };
+enum {
+  PROP_0,
+  PROP_MAX_SIZE_TIME,
+  PROP_MUXER_FACTORY,
+  PROP_MUXER_PROPERTIES,
+  PROP_SINK_FACTORY,
+  PROP_LOCATION
+};
 enum { SIGNAL_FORMAT_LOCATION_FULL, SIGNAL_LAST };
 static guint signals[SIGNAL_LAST];
 
@@ -122,19 +72,6 @@ Stream* leader(Impl& impl) {
   return impl.streams.empty() ? nullptr : impl.streams.front().get();
 }
 
-// The name of the muxer's sink pad template for a stream: its own kind first (mp4mux's
-// video_%u / audio_%u), then a generic one (mpegtsmux's sink_%d).
-GstStaticPadTemplate* muxerTemplate(GstElementFactory* factory, bool video) {
-  GstStaticPadTemplate* generic = nullptr;
-  for (const GList* l = gst_element_factory_get_static_pad_templates(factory); l; l = l->next) {
-    auto* t = static_cast<GstStaticPadTemplate*>(l->data);
-    if (t->direction != GST_PAD_SINK) continue;
-    if (g_str_has_prefix(t->name_template, video ? "video" : "audio")) return t;
-    if (g_str_has_prefix(t->name_template, "sink") && !generic) generic = t;
-  }
-  return generic;
-}
-
 // What the muxer accepts for a stream, for caps queries before any muxer exists (a parser
 // upstream picks avc or byte-stream H.264 from them).
 GstCaps* muxerCaps(GstMlsSegmentSink* self, bool video) {
@@ -143,120 +80,17 @@ GstCaps* muxerCaps(GstMlsSegmentSink* self, bool video) {
   name = self->impl->muxer_factory;
   GST_OBJECT_UNLOCK(self);
   g_autoptr(GstElementFactory) factory = gst_element_factory_find(name.c_str());
-  GstStaticPadTemplate* t = factory ? muxerTemplate(factory, video) : nullptr;
+  GstStaticPadTemplate* t = factory ? mls::segment::muxerTemplate(factory, video) : nullptr;
   return t ? gst_static_pad_template_get_caps(t) : gst_caps_new_any();
 }
 
-gboolean applyProperty(GQuark field, const GValue* value, gpointer muxer) {
-  const char* name = g_quark_to_string(field);
-  if (!g_object_class_find_property(G_OBJECT_GET_CLASS(muxer), name)) {
-    GST_WARNING_OBJECT(muxer, "muxer-properties: no property %s", name);
-    return TRUE;
-  }
-  g_object_set_property(G_OBJECT(muxer), name, value);
-  return TRUE;
-}
-
-// Sends EOS into each (segment, stream) pad pair. Not under lock.
-void endPads(const std::vector<std::pair<SegmentPtr, size_t>>& pads) {
-  for (const auto& [segment, index] : pads) {
-    GstPad* pad = segment->pads[index];
-    if (!pad) continue;
-    GST_DEBUG_OBJECT(pad, "ending segment %u for stream %zu", segment->id, index);
-    gst_pad_send_event(pad, gst_event_new_eos());
-  }
-}
-
-// Under lock: marks and returns the pads of `stream` in segments older than `before` (in every
-// alive segment when null) that have not been ended yet.
-std::vector<std::pair<SegmentPtr, size_t>> takeOlderPads(Impl& impl, const Stream& stream,
-                                                         const Segment* before) {
-  std::vector<std::pair<SegmentPtr, size_t>> out;
-  for (const SegmentPtr& segment : impl.segments) {
-    if (before && segment->id >= before->id) break;
-    if (segment->removed || stream.index >= segment->ended.size()) continue;
-    if (segment->ended[stream.index]) continue;
-    segment->ended[stream.index] = true;
-    out.emplace_back(segment, stream.index);
-  }
-  return out;
-}
-
-// Under lock: pads of streams that went silent in a segment cut more than kStaleStreamUs ago,
-// so that segment can finish without them.
-std::vector<std::pair<SegmentPtr, size_t>> takeStalePads(Impl& impl) {
-  std::vector<std::pair<SegmentPtr, size_t>> out;
-  gint64 now = g_get_monotonic_time();
-  for (const SegmentPtr& segment : impl.segments) {
-    if (segment == impl.current || segment->removed || segment->cut_us == 0) continue;
-    if (now - segment->cut_us < kStaleStreamUs) continue;
-    for (auto& stream : impl.streams) {
-      size_t i = stream->index;
-      if (i >= segment->ended.size() || segment->ended[i] || stream->pushing) continue;
-      GST_INFO("stream %zu sent nothing for segment %u since its cut: ending it there", i,
-               segment->id);
-      segment->ended[i] = true;
-      out.emplace_back(segment, i);
-    }
-  }
-  return out;
-}
-
-void postSegmentMessage(GstMlsSegmentSink* self, const char* name, const std::string& location,
-                        GstClockTime running_time) {
-  // The structure names and fields are splitmuxsink's, so mlsd's OutputPipeline and any
-  // splitmuxsink-aware tool read them unchanged.
-  GstStructure* s = gst_structure_new(name, "location", G_TYPE_STRING, location.c_str(),
-                                      "running-time", G_TYPE_UINT64, running_time, nullptr);
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-}
-
-void removeSegmentElements(GstMlsSegmentSink* self, const SegmentPtr& segment) {
-  gst_element_set_state(segment->sink, GST_STATE_NULL);
-  gst_element_set_state(segment->muxer, GST_STATE_NULL);
-  {
-    std::lock_guard<std::mutex> guard(self->impl->lock);
-    if (segment->removed) return;
-    segment->removed = true;
-    auto& list = self->impl->segments;
-    list.erase(std::remove(list.begin(), list.end(), segment), list.end());
-  }
-  // A stream that went silent may still be linked to this muxer.
-  for (GstPad* pad : segment->pads) {
-    if (!pad) continue;
-    g_autoptr(GstPad) peer = gst_pad_get_peer(pad);
-    if (peer) gst_pad_unlink(peer, pad);
-  }
-  for (GstPad* pad : segment->pads)
-    if (pad) gst_element_release_request_pad(segment->muxer, pad);
-  if (GST_OBJECT_PARENT(segment->sink) == GST_OBJECT(self))
-    gst_bin_remove(GST_BIN(self), segment->sink);
-  if (GST_OBJECT_PARENT(segment->muxer) == GST_OBJECT(self))
-    gst_bin_remove(GST_BIN(self), segment->muxer);
-}
-
-// gst_element_call_async thread: a segment whose sink has taken EOS goes away.
-void finalizeSegment(GstElement* element, gpointer data) {
-  auto* segment = static_cast<SegmentPtr*>(data);
-  GST_DEBUG_OBJECT(element, "removing finished segment %u", (*segment)->id);
-  removeSegmentElements(GST_MLS_SEGMENT_SINK(element), *segment);
-}
-
-// Streaming thread of `stream`: makes the segment that starts with `buffer` (muxer + sink in the
-// bin, a request pad per stream, running). Null when it could not (an error was posted).
-SegmentPtr openSegment(GstMlsSegmentSink* self, Stream& stream, GstBuffer* buffer,
-                       GstClockTime start, guint id) {
-  Impl& impl = *self->impl;
-  std::string muxer_name, sink_name, pattern;
-  GstStructure* props = nullptr;
+// Streaming thread of `stream`: the file name of segment `id`, which starts with `buffer`: from
+// format-location-full, else the location pattern. Null after posting an error.
+gchar* segmentLocation(GstMlsSegmentSink* self, Stream& stream, GstBuffer* buffer, guint id) {
+  std::string pattern;
   GST_OBJECT_LOCK(self);
-  muxer_name = impl.muxer_factory;
-  sink_name = impl.sink_factory;
-  pattern = impl.location;
-  if (impl.muxer_properties) props = gst_structure_copy(impl.muxer_properties);
+  pattern = self->impl->location;
   GST_OBJECT_UNLOCK(self);
-  g_autoptr(GstStructure) muxer_props = props;
-
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps(stream.sinkpad);
   g_autoptr(GstSample) sample = gst_sample_new(buffer, caps, &stream.segment, nullptr);
   gchar* location = nullptr;
@@ -267,120 +101,24 @@ SegmentPtr openSegment(GstMlsSegmentSink* self, Stream& stream, GstBuffer* buffe
     location = g_strdup_printf(pattern.c_str(), id);
 #pragma GCC diagnostic pop
   }
-  g_autofree gchar* path = location;
-  if (!path) {
+  if (!location) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No file name for segment %u", id),
                       ("set location or answer format-location-full"));
-    return nullptr;
   }
-
-  g_autofree gchar* own = gst_object_get_name(GST_OBJECT(self));
-  g_autofree gchar* mux_id = g_strdup_printf("%s-mux%u", own, id);
-  g_autofree gchar* sink_id = g_strdup_printf("%s-sink%u", own, id);
-  GstElement* muxer = gst_element_factory_make(muxer_name.c_str(), mux_id);
-  GstElement* sink = gst_element_factory_make(sink_name.c_str(), sink_id);
-  if (!muxer || !sink) {
-    if (muxer) gst_object_unref(gst_object_ref_sink(muxer));
-    if (sink) gst_object_unref(gst_object_ref_sink(sink));
-    GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN,
-                      ("Missing element %s or %s", muxer_name.c_str(), sink_name.c_str()),
-                      (nullptr));
-    return nullptr;
-  }
-  if (muxer_props) gst_structure_foreach(muxer_props, applyProperty, muxer);
-  g_object_set(sink, "location", path, nullptr);
-  // A sink that prerolls would take the whole pipeline through an asynchronous state change at
-  // every cut.
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "async"))
-    g_object_set(sink, "async", FALSE, nullptr);
-  // filesink keeps up to 64 KiB in memory by default, which a crash loses: the muxer's own
-  // fragments are the only buffering wanted.
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "buffer-mode"))
-    gst_util_set_object_arg(G_OBJECT(sink), "buffer-mode", "unbuffered");
-
-  auto segment = std::make_shared<Segment>();
-  segment->id = id;
-  segment->muxer = GST_ELEMENT(gst_object_ref(muxer));
-  segment->sink = GST_ELEMENT(gst_object_ref(sink));
-  segment->location = path;
-  segment->start = start;
-  gst_bin_add_many(GST_BIN(self), muxer, sink, nullptr);
-
-  // One muxer pad per stream, configured at once with the others' sticky events, so the muxer
-  // knows every track before its first buffer.
-  std::vector<Stream*> streams;
-  std::vector<bool> ended;  // streams that are over: their pads here are ended at once
-  {
-    std::lock_guard<std::mutex> guard(impl.lock);
-    for (auto& s : impl.streams) {
-      streams.push_back(s.get());
-      ended.push_back(s->eos);
-    }
-  }
-  segment->pads.resize(streams.size(), nullptr);
-  segment->ended.resize(streams.size(), false);
-  bool ok = gst_element_link(muxer, sink);
-  for (Stream* s : streams) {
-    if (!ok) break;
-    GstStaticPadTemplate* st = muxerTemplate(gst_element_get_factory(muxer), s->video);
-    GstPadTemplate* templ =
-        st ? gst_element_get_pad_template(muxer, st->name_template) : nullptr;
-    GstPad* pad = templ ? gst_element_request_pad(muxer, templ, nullptr, nullptr) : nullptr;
-    if (!pad) {
-      GST_ELEMENT_ERROR(self, STREAM, MUX, ("%s has no pad for stream %s", muxer_name.c_str(),
-                                            GST_PAD_NAME(s->sinkpad)),
-                        (nullptr));
-      ok = false;
-      break;
-    }
-    segment->pads[s->index] = pad;
-  }
-  if (ok && (!gst_element_sync_state_with_parent(sink) ||
-             !gst_element_sync_state_with_parent(muxer))) {
-    ok = false;  // the sink posted the error (cannot open the file)
-  }
-  if (!ok) {
-    gst_element_set_state(sink, GST_STATE_NULL);
-    gst_element_set_state(muxer, GST_STATE_NULL);
-    gst_bin_remove_many(GST_BIN(self), muxer, sink, nullptr);
-    return nullptr;
-  }
-  for (Stream* s : streams) {
-    if (s == &stream) continue;
-    GstPad* pad = segment->pads[s->index];
-    for (GstEventType type : {GST_EVENT_STREAM_START, GST_EVENT_CAPS, GST_EVENT_SEGMENT}) {
-      GstEvent* event = gst_pad_get_sticky_event(s->proxy, type, 0);
-      if (event) gst_pad_send_event(pad, event);
-    }
-    if (ended[s->index]) {
-      segment->ended[s->index] = true;  // not yet shared: no lock needed
-      gst_pad_send_event(pad, gst_event_new_eos());
-    }
-  }
-  GST_INFO_OBJECT(self, "segment %u opens at %" GST_TIME_FORMAT ": %s", id, GST_TIME_ARGS(start),
-                  path);
-  postSegmentMessage(self, "splitmuxsink-fragment-opened", segment->location, start);
-  return segment;
+  return location;
 }
 
-// Streaming thread: moves `stream`'s proxy from its old segment to `target`, ending its pads in
-// every older segment.
-void switchStream(Impl& impl, Stream& stream, const SegmentPtr& target) {
-  std::vector<std::pair<SegmentPtr, size_t>> older;
-  {
-    std::lock_guard<std::mutex> guard(impl.lock);
-    older = takeOlderPads(impl, stream, target.get());
-  }
-  g_autoptr(GstPad) peer = gst_pad_get_peer(stream.proxy);
-  if (peer) gst_pad_unlink(stream.proxy, peer);
-  endPads(older);
-  GstPad* pad = target->pads[stream.index];
-  if (pad && gst_pad_link_full(stream.proxy, pad, GST_PAD_LINK_CHECK_NOTHING) != GST_PAD_LINK_OK)
-    GST_WARNING_OBJECT(stream.proxy, "cannot link to segment %u", target->id);
+// Streaming thread of the leader: segment `id`, starting with `buffer` at `start`.
+SegmentPtr startSegment(GstMlsSegmentSink* self, Stream& stream, GstBuffer* buffer,
+                        GstClockTime start, guint id) {
+  g_autofree gchar* location = segmentLocation(self, stream, buffer, id);
+  if (!location) return nullptr;
+  return mls::segment::openSegment(GST_ELEMENT(self), *self->impl, stream, location, start, id);
 }
 
 GstClockTime runningTime(const Stream& stream, GstBuffer* buffer) {
-  GstClockTime ts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
+  GstClockTime ts =
+      GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
   if (!GST_CLOCK_TIME_IS_VALID(ts) || stream.segment.format != GST_FORMAT_TIME)
     return GST_CLOCK_TIME_NONE;
   return gst_segment_to_running_time(&stream.segment, GST_FORMAT_TIME, ts);
@@ -418,7 +156,7 @@ GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
                                     max_size_time)) {
       guint id = impl.next_id++;
       lk.unlock();
-      SegmentPtr opened = openSegment(self, stream, buffer, rt, id);
+      SegmentPtr opened = startSegment(self, stream, buffer, rt, id);
       lk.lock();
       if (!opened) {
         gst_buffer_unref(buffer);
@@ -472,20 +210,21 @@ GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   stream.pushing = true;
   lk.unlock();
 
-  if (move) switchStream(impl, stream, target);
+  if (move) mls::segment::switchStream(impl, stream, target);
   GstFlowReturn ret = gst_pad_push(stream.proxy, buffer);
 
   lk.lock();
   stream.pushing = false;
   // A buffer that raced with the end of its segment (EOS sent into it because this stream was
   // silent too long) is dropped, not an error.
-  if (ret != GST_FLOW_OK && !impl.stopping && !stream.flushing && target->removed) ret = GST_FLOW_OK;
+  if (ret != GST_FLOW_OK && !impl.stopping && !stream.flushing && target->removed)
+    ret = GST_FLOW_OK;
   if (ret == GST_FLOW_EOS && !stream.eos && stream.index < target->ended.size() &&
       target->ended[stream.index])
     ret = GST_FLOW_OK;
-  auto stale = takeStalePads(impl);
+  auto stale = mls::segment::takeStalePads(impl);
   lk.unlock();
-  endPads(stale);
+  mls::segment::endPads(stale);
   return ret;
 }
 
@@ -510,9 +249,10 @@ gboolean sinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
       break;
     }
     case GST_EVENT_EOS: {
-      std::vector<std::pair<SegmentPtr, size_t>> older;
+      SegmentPads older;
       SegmentPtr target;
-      bool all = true;
+      bool all_ended = true;
+      bool nothing_written = false;
       {
         std::lock_guard<std::mutex> guard(impl.lock);
         stream.eos = true;
@@ -521,18 +261,16 @@ gboolean sinkEvent(GstPad* pad, GstObject* parent, GstEvent* event) {
         // alive (older ones it has not left yet, newer ones it never reached) directly.
         target = stream.target;
         if (target && stream.index < target->ended.size()) target->ended[stream.index] = true;
-        older = takeOlderPads(impl, stream, nullptr);
-        for (auto& s : impl.streams) all = all && s->eos;
-        if (all && !impl.current) {
-          // Nothing was ever written: no filesink will end, so the bin ends itself.
-          GST_INFO_OBJECT(self, "EOS before any segment");
-        }
-        all = all && !impl.current;
+        older = mls::segment::takeOlderPads(impl, stream, nullptr);
+        for (auto& s : impl.streams) all_ended = all_ended && s->eos;
+        // Nothing was ever written: no filesink will end, so the bin ends itself.
+        nothing_written = all_ended && !impl.current;
       }
-      endPads(older);
+      mls::segment::endPads(older);
       if (!target) {
         gst_event_unref(event);
-        if (all) {
+        if (nothing_written) {
+          GST_INFO_OBJECT(self, "EOS before any segment");
           gst_element_post_message(GST_ELEMENT(self), gst_message_new_eos(GST_OBJECT(self)));
         }
         return TRUE;
@@ -608,7 +346,8 @@ void dropSegments(GstMlsSegmentSink* self) {
       s->flushing = false;
     }
   }
-  for (const SegmentPtr& segment : segments) removeSegmentElements(self, segment);
+  for (const SegmentPtr& segment : segments)
+    mls::segment::removeSegment(GST_ELEMENT(self), impl, segment);
 }
 
 }  // namespace
@@ -731,10 +470,10 @@ static void gst_mls_segment_sink_handle_message(GstBin* bin, GstMessage* message
         end = self->impl->leader_position;
       }
       GST_INFO_OBJECT(self, "segment %u closed: %s", segment->id, segment->location.c_str());
-      postSegmentMessage(self, "splitmuxsink-fragment-closed", segment->location, end);
+      mls::segment::postSegmentMessage(GST_ELEMENT(self), "splitmuxsink-fragment-closed",
+                                       segment->location, end);
       if (!last) {
-        gst_element_call_async(GST_ELEMENT(self), finalizeSegment, new SegmentPtr(segment),
-                               [](gpointer data) { delete static_cast<SegmentPtr*>(data); });
+        mls::segment::removeSegmentLater(GST_ELEMENT(self), *self->impl, segment);
       }
     }
   }
@@ -848,9 +587,9 @@ static void gst_mls_segment_sink_class_init(GstMlsSegmentSinkClass* klass) {
                           "printf pattern of the segment files with the segment number (%05d), "
                           "used when format-location-full returns nothing",
                           nullptr, flags));
-  signals[SIGNAL_FORMAT_LOCATION_FULL] = g_signal_new(
-      "format-location-full", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
-      nullptr, G_TYPE_STRING, 2, G_TYPE_UINT, GST_TYPE_SAMPLE);
+  signals[SIGNAL_FORMAT_LOCATION_FULL] =
+      g_signal_new("format-location-full", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
+                   nullptr, nullptr, G_TYPE_STRING, 2, G_TYPE_UINT, GST_TYPE_SAMPLE);
 
   gst_element_class_add_static_pad_template(element_class, &video_template);
   gst_element_class_add_static_pad_template(element_class, &audio_template);

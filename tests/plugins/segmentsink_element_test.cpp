@@ -3,7 +3,8 @@
 // MPEG-TS that each start on a keyframe, decode on their own and carry both streams; audio and
 // video cross each cut within one frame of each other; no buffer is lost or written twice;
 // the segments add up to the stream. A writer killed with SIGKILL leaves a last segment that
-// decodes to within 0.6 s of the kill; going to NULL without EOS does not hang.
+// decodes to within 0.6 s of the kill; going to NULL without EOS does not hang; a file that
+// cannot be written is a RESOURCE error from the segment's filesink.
 //
 // ffprobe and ffmpeg verify the files. The killed writer is this test binary again
 // (SegmentSinkChild.Run, selected with --gtest_filter and enabled by an environment variable).
@@ -67,7 +68,8 @@ struct FileCheck {
     std::snprintf(text, sizeof text, "%s: %.3f s, %d video / %d audio packets, first key %s",
                   name.c_str(), duration, video_packets, audio_packets,
                   first_video_key ? "yes" : "NO");
-    return text + (decode_errors.empty() ? std::string() : ", errors: " + decode_errors.substr(0, 300));
+    return text +
+           (decode_errors.empty() ? std::string() : ", errors: " + decode_errors.substr(0, 300));
   }
 };
 
@@ -127,11 +129,13 @@ std::string pipelineText(const std::string& dir, bool ts, int video_frames, int 
          "tune=zerolatency speed-preset=ultrafast bitrate=300 ! h264parse" +
          (ts ? " config-interval=-1" : "") +
          " ! queue name=vq ! seg.video "
-         "audiotestsrc is-live=true samplesperbuffer=1024" + abuffers +
+         "audiotestsrc is-live=true samplesperbuffer=1024" +
+         abuffers +
          " ! audio/x-raw,rate=48000,channels=2 ! audioconvert ! avenc_aac ! aacparse "
          "! queue name=aq ! seg.audio_0 "
-         "mlssegmentsink name=seg max-size-time=" + std::to_string(max_size_time) + " " + muxer +
-         " location=" + dir + "/seg%05d." + (ts ? "ts" : "mp4");
+         "mlssegmentsink name=seg max-size-time=" +
+         std::to_string(max_size_time) + " " + muxer + " location=" + dir + "/seg%05d." +
+         (ts ? "ts" : "mp4");
 }
 
 class SegmentSink : public ::testing::Test {
@@ -213,8 +217,10 @@ class SegmentSink : public ::testing::Test {
         case GST_MESSAGE_ELEMENT: {
           const GstStructure* s = gst_message_get_structure(message);
           const gchar* location = gst_structure_get_string(s, "location");
-          if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) opened_.push_back(location);
-          if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) closed_.push_back(location);
+          if (gst_structure_has_name(s, "splitmuxsink-fragment-opened"))
+            opened_.push_back(location);
+          if (gst_structure_has_name(s, "splitmuxsink-fragment-closed"))
+            closed_.push_back(location);
           break;
         }
         default:
@@ -301,6 +307,30 @@ TEST_F(SegmentSink, NullWithoutEosDoesNotHang) {
   EXPECT_EQ(gst_element_set_state(pipeline_, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
 }
 
+TEST_F(SegmentSink, AFileThatCannotBeWrittenIsAnErrorFromTheFilesink) {
+  // The segment's folder does not exist: its filesink cannot open the file.
+  build(pipelineText(dir_ + "/missing", false, 0, 0, GST_SECOND));
+  gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+  g_autoptr(GstBus) bus = gst_element_get_bus(pipeline_);
+  GstMessage* message = gst_bus_timed_pop_filtered(
+      bus, 20 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+  ASSERT_NE(message, nullptr) << "no error within 20 s";
+  ASSERT_EQ(GST_MESSAGE_TYPE(message), GST_MESSAGE_ERROR);
+  g_autoptr(GError) error = nullptr;
+  gst_message_parse_error(message, &error, nullptr);
+  std::printf("first error, from %s: %s\n", GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
+              error->message);
+  // What a recorder maps to a permanent failure: a RESOURCE write error, from the filesink.
+  EXPECT_EQ(error->domain, GST_RESOURCE_ERROR);
+  EXPECT_EQ(error->code, GST_RESOURCE_ERROR_OPEN_WRITE);
+  EXPECT_TRUE(g_str_has_prefix(GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), "seg-sink"))
+      << GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  gst_message_unref(message);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(gst_element_set_state(pipeline_, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+}
+
 // The writer of KillNineLeavesADecodableLastSegment, in a process of its own: runs the live
 // pipeline until killed, after writing the pipeline's base time and its first video buffer's
 // running time (both ns, monotonic clock) to <dir>/times.
@@ -311,9 +341,8 @@ TEST(SegmentSinkChild, Run) {
   GError* error = nullptr;
   GstPlugin* plugin = gst_plugin_load_file(MLS_GST_PLUGIN_FILE, &error);
   ASSERT_NE(plugin, nullptr);
-  GstElement* pipeline =
-      gst_parse_launch(pipelineText(std::string(dir) + "/media", false, 0, 0, 2 * GST_SECOND).c_str(),
-                       &error);
+  GstElement* pipeline = gst_parse_launch(
+      pipelineText(std::string(dir) + "/media", false, 0, 0, 2 * GST_SECOND).c_str(), &error);
   ASSERT_NE(pipeline, nullptr) << (error ? error->message : "?");
   static std::atomic<GstClockTime> first{GST_CLOCK_TIME_NONE};
   GstElement* seg = gst_bin_get_by_name(GST_BIN(pipeline), "seg");
@@ -365,11 +394,11 @@ TEST_F(SegmentSink, KillNineLeavesADecodableLastSegment) {
   std::ifstream(times) >> base >> first;
   // Into the third 2 s segment, at a random point of mp4mux's 500 ms fragment.
   const double delay = 4.6 + g_random_double_range(0.0, 0.8);
-  timespec started {};
+  timespec started{};
   clock_gettime(CLOCK_MONOTONIC, &started);
   const double running = (started.tv_sec * 1e9 + started.tv_nsec - static_cast<double>(base)) / 1e9;
   std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, delay - running)));
-  timespec now {};
+  timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   kill(child, SIGKILL);
   int status = 0;
