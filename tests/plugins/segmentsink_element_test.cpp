@@ -290,21 +290,19 @@ TEST_F(SegmentSink, NullWithoutEosDoesNotHang) {
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
   // Long enough for several cuts (a keyframe every 0.5 s, 0.5 s segments).
   std::this_thread::sleep_for(2500ms);
+  // A hang here ends in meson's timeout.
   auto start = std::chrono::steady_clock::now();
-  std::thread watchdog([&] {
-    for (int i = 0; i < 100 && std::chrono::steady_clock::now() - start < 10s; ++i)
-      std::this_thread::sleep_for(100ms);
-  });
   EXPECT_EQ(gst_element_set_state(pipeline_, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  watchdog.join();
   std::printf("NULL without EOS took %.3f s\n", took);
   EXPECT_LT(took, 2.0);
-  EXPECT_GE(segmentFiles(dir_).size(), 3u);
-  // And it runs again from NULL.
+  const size_t files = segmentFiles(dir_).size();
+  EXPECT_GE(files, 3u);
+  // And it runs again from NULL, into new files.
   gst_element_set_state(pipeline_, GST_STATE_PLAYING);
-  std::this_thread::sleep_for(1000ms);
+  std::this_thread::sleep_for(1500ms);
   EXPECT_EQ(gst_element_set_state(pipeline_, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  EXPECT_GT(segmentFiles(dir_).size(), files);
 }
 
 TEST_F(SegmentSink, AFileThatCannotBeWrittenIsAnErrorFromTheFilesink) {
