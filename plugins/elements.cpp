@@ -2,9 +2,12 @@
 #include "elements.h"
 
 #include "rtmpfanout/gstmlsrtmpfanout.h"
+#include "segmentsink/gstmlssegmentsink.h"
 
 gboolean mls_elements_register(GstPlugin* plugin) {
-  return GST_ELEMENT_REGISTER(mlsrtmpfanout, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER(mlsrtmpfanout, plugin);
+  ok = GST_ELEMENT_REGISTER(mlssegmentsink, plugin) && ok;
+  return ok;
 }
 
 gboolean mls_elements_register_static(void) {

@@ -72,7 +72,7 @@ constexpr OptionDef kOptions[] = {
     {"segment_duration", "segment-duration", Kind::Text, "SECONDS",
      "Length of a recording segment; inputs may override it (default 600)"},
     {"recording_format", "recording-format", Kind::Text, "FORMAT",
-     "mp4 (fragmented, 1 s fragments) or ts (MPEG-TS) (default mp4)"},
+     "mp4 (fragmented, 500 ms fragments) or ts (MPEG-TS) (default mp4)"},
     {"retention_max_age", "retention-max-age", Kind::Text, "SECONDS",
      "Delete finished segments older than this; inputs may override it (default 0: no limit)"},
     {"disk_min_free", "disk-min-free", Kind::Text, "PERCENT",

@@ -272,6 +272,7 @@ void OutputPipeline::onElementMessage(GstMessage* message) {
   const GstStructure* s = gst_message_get_structure(message);
   if (s && callbacks_.element && !drain_reaper_) callbacks_.element(s);
   if (!recording_ || !s) return;
+  // mlssegmentsink posts splitmuxsink's message names and fields on purpose.
   bool opened = gst_structure_has_name(s, "splitmuxsink-fragment-opened");
   if (!opened && !gst_structure_has_name(s, "splitmuxsink-fragment-closed")) return;
   const gchar* location = gst_structure_get_string(s, "location");
@@ -290,8 +291,8 @@ void OutputPipeline::dispose(std::unique_ptr<OutputPipeline> self, Reaper& reape
   self->anchor_->self = nullptr;
   self->drain_reaper_ = &reaper;
   self->drain_done_ = std::move(done);
-  // Playing, or on its way there (a recorder's splitmuxsink adds a sink per segment, which puts
-  // the pipeline through an asynchronous state change each time).
+  // Playing, or on its way there (an output's sink may still be prerolling; a recorder's
+  // mlssegmentsink adds its per-segment filesinks with async=false, so it never causes this).
   GstState state = GST_STATE_NULL;
   GstState pending = GST_STATE_VOID_PENDING;
   gst_element_get_state(self->pipeline_.get(), &state, &pending, 0);

@@ -9,7 +9,7 @@
 //   passthrough SRT/UDP   MpegTs tap → appsrc → srtsink | udpsink
 //   everything else       Video/Audio taps → appsrc → [decode → scale/rotate/rate → encode]
 //                         (+ silent AAC when asked) → flvmux | mpegtsmux | rtspclientsink
-//   a recording           Video/Audio taps → appsrc → parse → splitmuxsink (segment files;
+//   a recording           Video/Audio taps → appsrc → parse → mlssegmentsink (segment files;
 //                         see recorder_builder.h and recording_files.h)
 //
 // Owned by an OutputRunner on the main thread. Probes run on streaming threads and only touch

@@ -12,10 +12,9 @@
 namespace mls::media {
 namespace {
 
-// splitmuxsink hands the muxer a whole GOP at once (when the next keyframe arrives), and mp4mux
-// writes a fragment once it holds this much, so the tail of each GOP waits for the next one:
-// measured with 1 s fragments and 2 s GOPs, the file trailed the source by up to 4.5 s. Half a
-// second keeps that tail short for 0.6 % of overhead (a moof of ~550 bytes per track).
+// mlssegmentsink (plugins/segmentsink) hands every buffer to mp4mux at once, and mp4mux writes a
+// fragment once it holds this much: a kill -9 loses at most the fragment in progress. Half a
+// second keeps that short for 0.6 % of overhead (a moof of ~550 bytes per track).
 constexpr unsigned kFragmentMs = 500;
 
 }  // namespace
@@ -26,13 +25,13 @@ Result<GstElement*> RecorderBuilder::add(const char* factory, const char* name) 
   return element;
 }
 
-gchar* RecorderBuilder::onFormatLocation(GstElement* splitmux, guint, GstSample*,
+gchar* RecorderBuilder::onFormatLocation(GstElement* segmenter, guint, GstSample*,
                                          gpointer data) noexcept {
   auto* files = static_cast<RecordingFiles*>(data);
   std::string error;
   std::string location = files->nextLocation(&error);
   if (location.empty()) {
-    GST_ELEMENT_ERROR(splitmux, RESOURCE, OPEN_WRITE, ("%s", error.c_str()), (nullptr));
+    GST_ELEMENT_ERROR(segmenter, RESOURCE, OPEN_WRITE, ("%s", error.c_str()), (nullptr));
     return nullptr;
   }
   return g_strdup(location.c_str());
@@ -70,7 +69,7 @@ GstPadProbeReturn RecorderBuilder::onAudioBuffer(GstPad*, GstPadProbeInfo* info,
   return GST_PAD_PROBE_REMOVE;  // aligned: from here on, everything goes through
 }
 
-Result<void> RecorderBuilder::addStream(TapKind kind, GstElement* splitmux) {
+Result<void> RecorderBuilder::addStream(TapKind kind, GstElement* segmenter) {
   const model::MediaInfo& media = input_.media();
   bool video = kind == TapKind::Video;
   const std::string& codec = video ? media.video_codec : media.audio_codec;
@@ -88,7 +87,7 @@ Result<void> RecorderBuilder::addStream(TapKind kind, GstElement* splitmux) {
     g_object_set(*parse, "config-interval", -1, nullptr);
     parse_launch += " config-interval=-1";
   }
-  GstPad* pad = gst_element_request_pad_simple(splitmux, video ? "video" : "audio_%u");
+  GstPad* pad = gst_element_request_pad_simple(segmenter, video ? "video" : "audio_%u");
   if (!pad) return fail(ErrorCode::Internal, "the recorder refused a stream");
   g_autoptr(GstPad) src_pad = gst_element_get_static_pad(*parse, "src");
   bool linked = gst_element_link_many(*src, *queue, *parse, nullptr) &&
@@ -119,30 +118,30 @@ Result<void> RecorderBuilder::build() {
   }
   out_.recording_ = std::make_shared<RecordingFiles>(dir, input_name_, settings_.format);
 
-  auto splitmux = add("splitmuxsink", "rec");
-  if (!splitmux) return fail(splitmux.error());
+  auto segmenter = add("mlssegmentsink", "rec");
+  if (!segmenter) return fail(segmenter.error());
   bool mp4 = settings_.format == model::SegmentFormat::Mp4;
   const char* muxer = mp4 ? "mp4mux" : "mpegtsmux";
-  // mp4mux: fragments of kFragmentMs, so a crash loses at most the fragment being written (on
-  // top of the GOP splitmuxsink holds, see the header). mpegtsmux: 7 packets per buffer (1316
-  // bytes), the usual alignment.
+  // mp4mux: fragments of kFragmentMs, so a crash loses at most the fragment being written.
+  // mpegtsmux: 7 packets per buffer (1316 bytes), the usual alignment.
   const std::string muxer_props =
       mp4 ? "properties,fragment-duration=(uint)" + std::to_string(kFragmentMs)
           : std::string("properties,alignment=(int)7");
   g_autoptr(GstStructure) props = gst_structure_from_string(muxer_props.c_str(), nullptr);
   guint64 segment_ns = static_cast<guint64>(settings_.segment_duration_s) * GST_SECOND;
-  g_object_set(*splitmux, "max-size-time", segment_ns, "max-size-bytes", (guint64)0,
-               "async-finalize", TRUE, "muxer-factory", muxer, "muxer-properties", props,
-               "sink-factory", "filesink", nullptr);
-  g_signal_connect(*splitmux, "format-location-full", G_CALLBACK(&onFormatLocation),
+  g_object_set(*segmenter, "max-size-time", segment_ns, "muxer-factory", muxer,
+               "muxer-properties", props, "sink-factory", "filesink", nullptr);
+  g_signal_connect(*segmenter, "format-location-full", G_CALLBACK(&onFormatLocation),
                    out_.recording_.get());
 
   if (media.has_video)
-    if (auto ok = addStream(TapKind::Video, *splitmux); !ok) return ok;
+    if (auto ok = addStream(TapKind::Video, *segmenter); !ok) return ok;
   if (media.has_audio)
-    if (auto ok = addStream(TapKind::Audio, *splitmux); !ok) return ok;
-  out_.launch_ += std::string("  splitmuxsink name=rec max-size-time=") +
-                  std::to_string(segment_ns) + " async-finalize=true muxer-factory=" + muxer +
+    if (auto ok = addStream(TapKind::Audio, *segmenter); !ok) return ok;
+  // mlssegmentsink is the project's own element: gst-launch-1.0 finds it with
+  // GST_PLUGIN_PATH=build/plugins (docs/metrics.md, "Pipeline graphs and launch lines").
+  out_.launch_ += std::string("  mlssegmentsink name=rec max-size-time=") +
+                  std::to_string(segment_ns) + " muxer-factory=" + muxer +
                   " \"muxer-properties=" + muxer_props + "\" location=" + dir + "/" +
                   input_name_ + "_%05d." + model::segmentExtension(settings_.format);
   return {};

@@ -1,12 +1,13 @@
-// RecordingFiles: the files of one recorder run. splitmuxsink asks it for each new segment's
-// path (format-location-full, on a streaming thread): it picks a free name from the UTC time of
-// the segment's first buffer (model/recording_names.h) and creates the segment's ".open"
-// marker before the muxer opens the file, so a crash at any moment leaves a marker. When a
-// segment closes cleanly (splitmuxsink-fragment-closed on the bus, main thread) the marker goes.
+// RecordingFiles: the files of one recorder run. mlssegmentsink asks it for each new segment's
+// path (format-location-full, on the video streaming thread, as the segment's first keyframe
+// arrives): it picks a free name from the UTC time of that moment (model/recording_names.h) and
+// creates the segment's ".open" marker before the muxer opens the file, so a crash at any moment
+// leaves a marker. When a segment closes cleanly (splitmuxsink-fragment-closed on the bus, main
+// thread; mlssegmentsink keeps splitmuxsink's message names) the marker goes.
 // When the run ends without a clean end of stream (error, drain deadline), the segments still
 // open are repaired and marked interrupted (segment_repair.h).
 //
-// Shared by the recorder's OutputPipeline (bus handling, main thread) and the splitmuxsink
+// Shared by the recorder's OutputPipeline (bus handling, main thread) and the mlssegmentsink
 // signal (streaming thread); `lock_` protects open_.
 #pragma once
 

@@ -9,7 +9,8 @@ namespace mls::media {
 
 void init() {
   mediaLogInit();
-  // The project's own elements (plugins/: mlsrtmpfanout), linked in: no GST_PLUGIN_PATH needed.
+  // The project's own elements (plugins/: mlsrtmpfanout, mlssegmentsink), linked in: no
+  // GST_PLUGIN_PATH needed.
   if (!mls_elements_register_static()) GST_WARNING("the mls elements could not be registered");
 }
 

@@ -1,9 +1,10 @@
 // Recordings against the real mlsd: segments that start on a keyframe and play on their own, a
-// clean stop (API or SIGTERM) that finalizes the last segment, kill -9 that loses at most the
-// last GOP and is repaired and marked interrupted at the next start, a source that goes away and
+// clean stop (API or SIGTERM) that finalizes the last segment, kill -9 that loses at most 1 s
+// (the fragment in progress) and is repaired and marked interrupted at the next start, a source that goes away and
 // comes back (new segment), and a recording that cannot write, which disturbs nothing else.
 //
 // Peers: nginx-rtmp (source published by ffmpeg, and destination), ffprobe/ffmpeg (verifiers).
+#include <glib.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -150,10 +151,18 @@ TEST_F(RecordingLifecycle, SegmentsStartOnKeyframesAndStopFinalizesTheLast) {
   // The test pattern has a keyframe every 2 s: four segments take about 8 s.
   ASSERT_TRUE(waitUntil([&] { return segments(dir).size() >= 4; }, 20s))
       << segments(dir).size() << " segments\n" << api().context("cam");
-  EXPECT_EQ(markers(dir, ".open").size(), 1u) << "one segment is being written";
+  // The fourth file exists from the moment its filesink opens it; the previous segment closes
+  // (its marker goes, on the main thread) once its audio has crossed the cut and the muxer has
+  // finished, and the API counts the new one when its fragment-opened message is handled: both
+  // a few tens of milliseconds later.
+  EXPECT_TRUE(waitUntil([&] { return markers(dir, ".open").size() == 1; }, 2s))
+      << markers(dir, ".open").size() << " segments being written, not one";
+  EXPECT_TRUE(waitUntil(
+      [&] { return jsonInt(api().input("cam").get(), "recording.segments").value_or(0) >= 4; },
+      2s))
+      << api().context("cam");
   JsonNodePtr input = api().input("cam");
   EXPECT_FALSE(jsonString(input.get(), "recording.segment").value_or("").empty());
-  EXPECT_GE(jsonInt(input.get(), "recording.segments").value_or(0), 4);
   EXPECT_EQ(jsonBool(input.get(), "record"), true);
 
   HttpResponse stopped = api().del("/api/v1/inputs/cam/recording");
@@ -205,47 +214,59 @@ TEST_F(RecordingLifecycle, SigtermFinalizesTheOpenSegment) {
 
 using RecordingCrash = RecordingTest;
 
-TEST_F(RecordingCrash, KillNineLosesAtMostTheLastGopAndIsMarkedInterrupted) {
+TEST_F(RecordingCrash, KillNineLosesAtMostOneSecondAndIsMarkedInterrupted) {
   // A source with a keyframe every second (30 frames), as the issue's bound assumes.
   RtmpSource source;
   TestPatternOptions pattern;
   pattern.extraOutputArgs = {"-g", "30", "-keyint_min", "30"};
   ASSERT_TRUE(source.start(pattern));
-  ASSERT_TRUE(startMlsd({"--segment-duration", "600"}));
+  ASSERT_TRUE(startMlsd({"--segment-duration", "3"}));
   ASSERT_TRUE(api().createInput(
       JsonText().set("name", "cam").set("url", source.url()).set("record", true)));
   ASSERT_TRUE(waitRecording("cam", "live", 30s));
   const fs::path dir = recordingsDir() / "cam";
-  ASSERT_TRUE(waitUntil([&] { return markers(dir, ".open").size() == 1; }, 15s));
-  // The marker is made when splitmuxsink opens the segment, i.e. once its first GOP is complete:
-  // at most one GOP after the first frame in it.
-  const fs::path marker = markers(dir, ".open").front();
+  // The kill hits the third segment. The first one starts with the input's cached GOP (media up
+  // to 1 s older than its marker), and media may still arrive faster than real time while the
+  // second one starts (the RTMP server's backlog at connection). The third starts with a keyframe
+  // as it arrives in real time, and its marker is made then (mlssegmentsink asks for the file
+  // name with that keyframe in hand), so the marker's time is its first frame's.
+  constexpr size_t kKilled = 3;
+  ASSERT_TRUE(waitUntil(
+      [&] { return segments(dir).size() == kKilled && markers(dir, ".open").size() == 1; }, 30s))
+      << segments(dir).size() << " segments";
+  const fs::path marker = dir / ("." + segments(dir).back().filename().string() + ".open");
   struct stat st {};
   ASSERT_EQ(stat(marker.c_str(), &st), 0);
   const double opened = st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-  std::this_thread::sleep_for(std::chrono::milliseconds(7300));
+  // Mid-segment, at a random point of mp4mux's 500 ms fragment: 1.5-2.5 s into it (the next cut
+  // comes at 3 s).
+  const double kill_after = 1.5 + g_random_double_range(0.0, 1.0);
+  timespec before {};
+  clock_gettime(CLOCK_REALTIME, &before);
+  const double waited = before.tv_sec + before.tv_nsec / 1e9 - opened;
+  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, kill_after - waited)));
 
   timespec now {};
   clock_gettime(CLOCK_REALTIME, &now);
   ExitStatus killed = mlsd().kill9();
   const double kill_time = now.tv_sec + now.tv_nsec / 1e9;
   EXPECT_FALSE(killed.exited());
-  ASSERT_EQ(segments(dir).size(), 1u);
-  const fs::path file = segments(dir).front();
+  ASSERT_EQ(segments(dir).size(), kKilled);
+  const fs::path file = segments(dir).back();
   SegmentCheck check = checkSegment(file);
   // The file is cut mid-fragment: ffmpeg reads it up to the cut ("partial file") and no further.
   EXPECT_TRUE(check.decode_errors.empty() ||
               check.decode_errors.find("partial file") != std::string::npos)
       << check.describe();
   EXPECT_GT(check.video_frames, 0) << check.describe();
-  // Media in the file starts with the keyframe up to one GOP (1 s) before `opened` (splitmuxsink
-  // opens a segment once it holds its first GOP). A kill -9 loses what splitmuxsink holds (the
-  // GOP in progress, up to 1 s) and mp4mux's fragment in progress (up to 500 ms). Measured here
-  // 0.2-1.9 s. The issue asks for 1 s, which needs a segmenter that does not hold a GOP: not yet.
-  const double video_until = opened - 1.0 + check.video_frames / 30.0;
+  // Media in the file starts with the keyframe at `opened` (mlssegmentsink opens a segment when
+  // its first keyframe arrives, and holds no GOP). A kill -9 loses mp4mux's fragment in progress
+  // (up to 500 ms) and what is still in the recorder's queues. With splitmuxsink, which held the
+  // GOP in progress as well, this measured 0.2-1.9 s; the issue asks for at most 1 s.
+  const double video_until = opened + check.video_frames / 30.0;
   std::printf("kill -9 %.2f s after the segment opened: %s; video until %.2f s before the kill\n",
               kill_time - opened, check.describe().c_str(), kill_time - video_until);
-  EXPECT_LE(kill_time - video_until, 1.0 + 0.5 + 1.0) << check.describe();
+  EXPECT_LE(kill_time - video_until, 1.0) << check.describe();
 
   // The next start repairs the segment, marks it interrupted, and recording (still wanted: the
   // flag is persisted) goes on in a new segment.
@@ -261,7 +282,7 @@ TEST_F(RecordingCrash, KillNineLosesAtMostTheLastGopAndIsMarkedInterrupted) {
   EXPECT_GE(repaired.duration, check.duration - 0.6) << repaired.describe();
   EXPECT_TRUE(mlsd().process().countLines("interrupted") >= 1) << tailOf(mlsd().process().log());
   ASSERT_TRUE(waitRecording("cam", "live", 30s));
-  EXPECT_TRUE(waitUntil([&] { return segments(dir).size() == 2; }, 15s))
+  EXPECT_TRUE(waitUntil([&] { return segments(dir).size() > kKilled; }, 15s))
       << segments(dir).size() << " segments";
 }
 
