@@ -217,6 +217,9 @@ std::vector<diag::AttributedThread> Core::threads() const {
     if (fanout)
       diag::collectElementOwners(fanout, {diag::OwnerKind::Input, input.name}, &elements,
                                  &addresses);
+    if (GstElement* recorder = supervisor_.recorderElement(input.name))
+      diag::collectElementOwners(recorder, {diag::OwnerKind::Recording, input.name}, &elements,
+                                 &addresses);
     for (const model::OutputSpec& output : input.outputs)
       if (GstElement* pipeline = supervisor_.pipelineElement(input.name, output.name);
           pipeline && pipeline != fanout)

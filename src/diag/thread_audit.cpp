@@ -30,6 +30,7 @@ const char* ownerKindName(OwnerKind kind) {
     case OwnerKind::Mls: return "mls";
     case OwnerKind::Input: return "input";
     case OwnerKind::Output: return "output";
+    case OwnerKind::Recording: return "recording";
     case OwnerKind::Test: return "test";
     case OwnerKind::Unknown: return "unknown";
   }

@@ -38,7 +38,7 @@ struct ThreadInfo {
   double cpu_s = 0;  // user + system
 };
 
-enum class OwnerKind { Runtime, Mls, Input, Output, Test, Unknown };
+enum class OwnerKind { Runtime, Mls, Input, Output, Recording, Test, Unknown };
 const char* ownerKindName(OwnerKind kind);
 
 struct Owner {

@@ -83,6 +83,13 @@ GstElement* Supervisor::fanoutElement(const std::string& input) const {
   return it == inputs_.end() ? nullptr : it->second->fanoutPipeline();
 }
 
+GstElement* Supervisor::recorderElement(const std::string& input) const {
+  auto it = inputs_.find(input);
+  if (it == inputs_.end()) return nullptr;
+  const OutputPipeline* recorder = it->second->recorderPipeline();
+  return recorder ? recorder->pipeline() : nullptr;
+}
+
 std::string Supervisor::launchLine(const std::string& input, const std::string& output) const {
   auto it = inputs_.find(input);
   if (it == inputs_.end()) return {};

@@ -46,6 +46,8 @@ class Supervisor {
   // The input's RTMP fan-out pipeline (shared by its passthrough RTMP outputs), nullptr when
   // not running. Borrowed, like pipelineElement().
   GstElement* fanoutElement(const std::string& input) const;
+  // The pipeline of the input's recorder, nullptr when it is not recording now. Borrowed.
+  GstElement* recorderElement(const std::string& input) const;
 
   // Stops every input and output (outputs drained at most drain_ms); pipelines then reach NULL
   // on the reaper thread.

@@ -100,6 +100,18 @@ TEST_F(Audit, PipelineThreadsBelongToTheirInputAndOutputsAndExitIsClean) {
   EXPECT_GE(counts["runtime"], 1);  // the main thread at least
   EXPECT_EQ(counts["mls reaper"], 1);
 
+  // A recording: its pipeline's threads (feeds, queues, the segment muxer's) are its own.
+  ASSERT_EQ(api().post("/api/v1/inputs/cam/recording").status, 200u);
+  EXPECT_TRUE(runUntil(
+      [&] {
+        counts = threadsByOwner(api(), &body);
+        return counts["recording cam"] >= 3;
+      },
+      10s))
+      << describe(counts) << "\n" << body;
+  std::printf("with a recording: %s\n", describe(counts).c_str());
+  EXPECT_EQ(counts.count("unknown"), 0u) << describe(counts) << "\n" << body;
+
   JsonNodePtr thread = parseJson(body);
   ASSERT_TRUE(thread) << body;
   EXPECT_GT(jsonInt(thread.get(), "threads.0.tid").value_or(0), 0);
