@@ -40,11 +40,15 @@ class PeerTest : public LoopTest {
   std::vector<pid_t> pids_;
 };
 
-void expectLive30Fps(const FlowResult& flow) {
+// `catching_up`: the peer was just resumed (SIGCONT) and delivers what its publisher queued
+// meanwhile faster than real time (measured 35 fps for 2 s), so only the lower bound holds.
+void expectLive30Fps(const FlowResult& flow, bool catching_up = false) {
   std::printf("flow: %s\n", flow.describe().c_str());
   EXPECT_TRUE(flow.ok) << flow.describe();
   EXPECT_GE(flow.fps, kMinFps) << flow.describe();
-  EXPECT_LE(flow.fps, kMaxFps) << flow.describe();
+  if (!catching_up) {
+    EXPECT_LE(flow.fps, kMaxFps) << flow.describe();
+  }
   EXPECT_GT(flow.audioPackets, 0) << flow.describe();
   EXPECT_GE(flow.keyframes, 1) << flow.describe();  // one every 2 s
   EXPECT_LT(flow.maxVideoGapSeconds, 0.5) << flow.describe();
@@ -129,7 +133,7 @@ TEST_F(NginxRtmpPeer, SigstopFreezesItAndSigcontRestoresTheFlow) {
 
     ASSERT_TRUE(nginx.resume());
     EXPECT_FALSE(nginx.process().paused());
-    expectLive30Fps(measureFlow(nginx.rtmpUrl("live", "cam"), 2));
+    expectLive30Fps(measureFlow(nginx.rtmpUrl("live", "cam"), 2), /*catching_up=*/true);
     EXPECT_TRUE(publisher.running()) << "the publisher did not survive the freeze";
   }
   expectAllGone();

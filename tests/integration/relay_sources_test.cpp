@@ -101,9 +101,17 @@ class SourceTest : public RelayTest {
     return api().waitOutput(name, "out", "live", timeout);
   }
 
-  // The input's own report of its media: what mlsd parsed from the source.
+  // The input's own report of its media: what mlsd parsed from the source. The size comes with
+  // the first parsed video caps, which may follow the input and its outputs going live (the
+  // fan-out is live as soon as the server accepts the publish): wait for it a little.
   void expectInputMedia(const std::string& name, int width, int height) {
-    JsonNodePtr input = api().input(name);
+    JsonNodePtr input;
+    runUntil(
+        [&] {
+          input = api().input(name);
+          return input && jsonInt(input.get(), "media.width").value_or(0) > 0;
+        },
+        10s);
     ASSERT_TRUE(input) << api().context(name);
     EXPECT_EQ(jsonString(input.get(), "media.video_codec"), "h264") << api().context(name);
     EXPECT_EQ(jsonInt(input.get(), "media.width"), width);
