@@ -69,7 +69,15 @@ TEST_F(RelayApi, CreatePatchStartStopDeleteDriveTheDestination) {
   ASSERT_TRUE(api().waitInput("cam", "live", 30s));
   ASSERT_TRUE(api().waitOutput("cam", "main", "live", 30s));
   EXPECT_TRUE(destination.waitForPublisher("live", "first", 10s));
-  JsonNodePtr input = api().input("cam");
+  // The size comes with the first parsed video caps, which may follow the output going live
+  // (the fan-out is live once the server accepts the publish; slow under the sanitizers).
+  JsonNodePtr input;
+  runUntil(
+      [&] {
+        input = api().input("cam");
+        return input && jsonInt(input.get(), "media.width").value_or(0) > 0;
+      },
+      10s);
   EXPECT_EQ(jsonInt(input.get(), "media.width"), 320);
   EXPECT_EQ(jsonInt(input.get(), "media.height"), 240);
   EXPECT_EQ(jsonSize(input.get(), "outputs"), 1);
