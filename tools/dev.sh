@@ -186,7 +186,7 @@ cmd_test() {
   prepare_registry "$BUILD_DIR"
   # The sanitizer build compiles while the plain suite runs, at the lowest CPU priority
   # (SCHED_IDLE: only on a core no test wants, so RelayTranscode's real-time 1080p encode keeps
-  # both cores; nice 19 alone still took enough to push it under 30 fps once): the
+  # both cores; with nice 19 alone it fell to 26 fps once, cause not proven): the
   # suite's tests mostly wait on real time (media flowing, peers starting), so the compiler gets
   # the idle CPU and the tests keep theirs.
   local asan_build_pid="" asan_build_log="$BUILD_DIR/asan-compile.log"
