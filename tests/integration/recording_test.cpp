@@ -218,7 +218,7 @@ TEST_F(RecordingCrash, KillNineLosesAtMostOneSecondAndIsMarkedInterrupted) {
   // A source with a keyframe every second (30 frames), as the bound assumes.
   RtmpSource source;
   TestPatternOptions pattern;
-  pattern.extraOutputArgs = {"-g", "30", "-keyint_min", "30"};
+  pattern.keyframeInterval = 30;
   ASSERT_TRUE(source.start(pattern));
   ASSERT_TRUE(startMlsd({"--segment-duration", "3"}));
   ASSERT_TRUE(api().createInput(
