@@ -198,14 +198,19 @@ cmd_test() {
   meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 3 || rc=$?
   local dirs=("$BUILD_DIR")
   if [ "$asan" -eq 1 ]; then
-    # Every suite that runs mls's own code, except: the peers' self-tests (suite 'peers', none
-    # of mls's code); 'rtsp-peer', not yet reliable there (see tests/integration/meson.build);
-    # 'churn', minutes of create/delete cycles that the sanitizers would stretch past the CI
-    # budget; 'tls-peer' (mlsrtmpfanout's rtmps), which did not go live under the sanitizers,
-    # not yet understood; 'browser' (the web UI's own code, driving API routes the other tests
-    # run), 'media-heavy' (transcoding and long timing tests whose mls code paths the other
-    # tests also run) and 'bench' (the benchmark's smoke run: it measures CPU, which the
-    # sanitizers would only distort).
+    # Every suite that runs mls's own code, except (each tried there on 2026-11-30):
+    # - 'peers': the peers' self-tests, none of mls's code;
+    # - 'rtsp-peer': the RTSP camera and RECORD receiver are this build's mls-test-rtsp-server,
+    #   which encodes x264 live and, sanitized, answers too slowly (SETUP not seen, no caps
+    #   within the tests' bounds); mls's RTSP code runs in the 'integration' RTSP groups;
+    # - 'tls-peer' (mlsrtmpfanout's rtmps): with glib-networking's GnuTLS backend loaded the
+    #   handshake never completes under the sanitizers and LeakSanitizer's tracer itself
+    #   crashes at exit (signal 11);
+    # - 'browser' and 'media-heavy': the web UI's scripts and transcoding/long timing tests,
+    #   whose mls code paths the other suites run (together +5 min here);
+    # - 'bench': it measures CPU, which the sanitizers only distort.
+    # 'churn' runs, shortened (tests/integration/churn_test.cpp): LeakSanitizer over create and
+    # delete cycles is the point of it.
     rm -f "$ASAN_BUILD_DIR/meson-logs/testlog.json"
     if ! wait "$asan_build_pid"; then
       log "the sanitizer build failed:"
@@ -214,7 +219,7 @@ cmd_test() {
     else
       prepare_registry "$ASAN_BUILD_DIR"
       meson test -C "$ASAN_BUILD_DIR" --print-errorlogs --num-processes 2 --no-suite peers \
-        --no-suite rtsp-peer --no-suite churn --no-suite tls-peer --no-suite browser \
+        --no-suite rtsp-peer --no-suite tls-peer --no-suite browser \
         --no-suite media-heavy --no-suite bench || rc=$?
       dirs+=("$ASAN_BUILD_DIR")
     fi
