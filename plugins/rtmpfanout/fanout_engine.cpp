@@ -10,7 +10,10 @@ namespace mls::fanout {
 namespace {
 
 constexpr guint kHousekeepingMs = 100;  // timer period when batch-window-ms is 0
-constexpr auto kStatsRefresh = std::chrono::seconds(1);
+// How fresh the `stats` property is. Readers sample it about once a second (mlsd's bitrate): a
+// refresh period equal to theirs aliased, so a reader saw no new bytes in one second and twice
+// as many in the next (a live output's bitrate read 0). At 100 ms the error is a tenth.
+constexpr auto kStatsRefresh = std::chrono::milliseconds(100);
 
 struct Work {
   std::function<void()> fn;

@@ -559,7 +559,7 @@ static void gst_mls_rtmp_fanout_class_init(GstMlsRtmpFanoutClass* klass) {
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "mls-rtmp-fanout-stats: destinations, an array of "
-                         "mls-rtmp-fanout-destination structures (refreshed every second and on "
+                         "mls-rtmp-fanout-destination structures (refreshed every 100 ms and on "
                          "every state change)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
