@@ -1,8 +1,9 @@
 // HTTP keep-alive on the API server, over real sockets on 127.0.0.1 (port 0): one connection
 // serves many requests and stays open while idle; connections their clients close between
-// requests give their fd back within a second or two (libsoup 3.2 kept each one open forever:
-// connection_reaper.h), whether the client closes or resets; a 413 still closes its connection;
-// and the listening socket queues 100 simultaneous connects (its backlog is not GSocket's 10).
+// requests give their fd back within a second or two and are freed (libsoup 3.2 kept each one
+// open forever: connection_reaper.h), whether the client closes or resets; a 413 still closes its
+// connection; and the listening socket queues 100 simultaneous connects (its backlog is not
+// GSocket's 10).
 //
 // The clients are raw blocking sockets on a worker thread (each response read by its
 // Content-Length) while the test thread runs the server's main context.
@@ -18,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +39,47 @@ int openFds() {
     ++n;
   return n;
 }
+
+// Counts libsoup's SoupServerConnections alive (a private type in 3.2), through a weak reference
+// taken when each starts its first request. Only meaningful once a server listens (the type is
+// registered then); main thread.
+class ConnectionCensus {
+ public:
+  ConnectionCensus() {
+    const GType type = g_type_from_name("SoupServerConnection");
+    if (!type) return;
+    class_ = g_type_class_ref(type);
+    signal_ = g_signal_lookup("request-started", type);
+    if (signal_) hook_ = g_signal_add_emission_hook(signal_, 0, onStarted, this, nullptr);
+  }
+  ~ConnectionCensus() {
+    if (hook_) g_signal_remove_emission_hook(signal_, hook_);
+    for (GObject* conn : alive_) g_object_weak_unref(conn, onFinalized, this);
+    if (class_) g_type_class_unref(class_);
+  }
+  ConnectionCensus(const ConnectionCensus&) = delete;
+  ConnectionCensus& operator=(const ConnectionCensus&) = delete;
+
+  bool works() const { return hook_ != 0; }
+  size_t alive() const { return alive_.size(); }
+
+ private:
+  static gboolean onStarted(GSignalInvocationHint*, guint n, const GValue* params,
+                            gpointer self) noexcept {
+    auto* census = static_cast<ConnectionCensus*>(self);
+    auto* conn = n > 0 ? static_cast<GObject*>(g_value_get_object(&params[0])) : nullptr;
+    if (conn && census->alive_.insert(conn).second) g_object_weak_ref(conn, onFinalized, census);
+    return TRUE;
+  }
+  static void onFinalized(gpointer self, GObject* gone) noexcept {
+    static_cast<ConnectionCensus*>(self)->alive_.erase(gone);
+  }
+
+  gpointer class_ = nullptr;
+  guint signal_ = 0;
+  gulong hook_ = 0;
+  std::set<GObject*> alive_;
+};
 
 struct RawResponse {
   int status = 0;
@@ -217,6 +260,8 @@ TEST_F(KeepAlive, ConnectionsTheClientClosesGiveTheirFdsBack) {
   }));
   runUntil([] { return false; }, 200);
   const int baseline = openFds();
+  ConnectionCensus census;
+  ASSERT_TRUE(census.works());
 
   // 200 keep-alive requests over 4 connections, which the client then closes while idle.
   constexpr int kConnections = 4;
@@ -240,6 +285,7 @@ TEST_F(KeepAlive, ConnectionsTheClientClosesGiveTheirFdsBack) {
     EXPECT_EQ(server_->reaper()->connections(), 4u);
     EXPECT_EQ(server_->reaper()->idle(), 4u);
   }
+  EXPECT_EQ(census.alive(), 4u);
   connections.clear();  // closed by the client, while idle
   EXPECT_EQ(ok.load(), kConnections * kRequestsEach);
   EXPECT_EQ(kept_alive.load(), kConnections * kRequestsEach);
@@ -248,6 +294,8 @@ TEST_F(KeepAlive, ConnectionsTheClientClosesGiveTheirFdsBack) {
     EXPECT_EQ(reaped(), 1u + kConnections);
     EXPECT_EQ(server_->reaper()->connections(), 0u);
   }
+  // Not only the fds: libsoup has let go of the connections themselves.
+  EXPECT_TRUE(runUntil([&] { return census.alive() == 0; }, 1000)) << census.alive() << " alive";
 
   // A reset (no FIN) while idle: the same.
   ASSERT_TRUE(client([&] {
