@@ -2,10 +2,13 @@
 #include "api/api_server.h"
 
 #include <gio/gio.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <memory>
 
+#include "api/connection_reaper.h"
 #include "api/errors.h"
 #include "api/http.h"
 #include "api/router.h"
@@ -47,15 +50,17 @@ Request toRequest(SoupServerMessage* msg, GHashTable* query) {
   return request;
 }
 
-void sendResponse(SoupServerMessage* msg, const Response& response) {
+// `keep_alive`: whether the connection may stay open after this response (ApiServer::listen()
+// says, see connection_reaper.h).
+void sendResponse(SoupServerMessage* msg, const Response& response, bool keep_alive) {
   soup_server_message_set_status(msg, response.status, nullptr);
   SoupMessageHeaders* headers = soup_server_message_get_response_headers(msg);
   for (const auto& [name, value] : response.headers)
     soup_message_headers_append(headers, name.c_str(), value.c_str());
-  // libsoup 3.2 leaks the socket (an fd) of every idle keep-alive connection the client closes
-  // (fixed upstream in 3.3.0, commit d20c660); closing each connection from our side after its
-  // response avoids it. API clients poll rarely, so keep-alive buys little here.
-  soup_message_headers_replace(headers, "Connection", "close");
+  // A download is one long transfer: a new connection costs nothing next to it, and closing
+  // afterwards leaves no idle connection behind (a file that shrinks while it is sent already
+  // ends with FileSender shutting the socket).
+  if (!keep_alive || response.file) soup_message_headers_replace(headers, "Connection", "close");
   if (response.file) {
     // The body follows from the FileSender (or not at all for HEAD): announce its length.
     soup_message_headers_set_content_type(headers, response.content_type.c_str(), nullptr);
@@ -76,6 +81,22 @@ struct DeferredReply {
   bool finished = false;
 };
 
+// A bound, listening TCP socket for `address` with a backlog of SOMAXCONN (the kernel caps it
+// at net.core.somaxconn); IPv6 only for an IPv6 address, as libsoup does.
+GSocket* listeningSocket(GSocketAddress* address, GError** error) {
+  const GSocketFamily family = g_socket_address_get_family(address);
+  g_autoptr(GSocket) socket =
+      g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (!socket) return nullptr;
+  if (family == G_SOCKET_FAMILY_IPV6 &&
+      !g_socket_set_option(socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, error))
+    return nullptr;
+  g_socket_set_listen_backlog(socket, SOMAXCONN);
+  if (!g_socket_bind(socket, address, TRUE, error) || !g_socket_listen(socket, error))
+    return nullptr;
+  return static_cast<GSocket*>(g_steal_pointer(&socket));
+}
+
 bool isCompatPath(const char* path) {
   return g_str_has_prefix(path, "/api/relay/") || g_str_has_prefix(path, "/api/input/") ||
          g_str_has_prefix(path, "/api/output/") || g_str_has_prefix(path, "/api/recording/");
@@ -91,6 +112,8 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
           options_.sse_keepalive_ms, options_.sse_history, options_.sse_retry_ms})),
       recording_nudges_(std::make_unique<SseBroker>(SseBroker::Options{
           options_.sse_keepalive_ms, 0, options_.sse_retry_ms, /*typed=*/false})),
+      reaper_(ConnectionReaper::needed() ? std::make_unique<ConnectionReaper>(server_.get())
+                                         : nullptr),
       cancellable_(adopt(g_cancellable_new())),
       stopped_(std::make_shared<bool>(false)) {
   for (const char* path : kServedPaths) {
@@ -101,6 +124,7 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
 
 ApiServer::~ApiServer() {
   stop();
+  reaper_.reset();
   events_.reset();
   recording_nudges_.reset();
   for (const char* path : kServedPaths) soup_server_remove_handler(server_.get(), path);
@@ -116,9 +140,19 @@ Result<void> ApiServer::listen(const std::string& host, int port) {
     return fail(ErrorCode::Invalid, "the API port must be 0-65535", "listen");
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new(address, port);
   g_autoptr(GError) error = nullptr;
-  if (!soup_server_listen(server_.get(), socket_address, SoupServerListenOptions(0), &error))
+  // The listening socket is made here rather than by soup_server_listen(), whose backlog is
+  // GSocket's default of 10: 50 clients connecting at once overflowed it, and each dropped SYN
+  // costs its client a 1 s retransmission.
+  g_autoptr(GSocket) socket = listeningSocket(socket_address, &error);
+  if (!socket ||
+      !soup_server_listen_socket(server_.get(), socket, SoupServerListenOptions(0), &error))
     return fail(ErrorCode::Unavailable,
                 "cannot listen on " + host + ":" + std::to_string(port) + ": " + error->message);
+  // libsoup's connection type exists once the server listens: the reaper can hook it now.
+  keep_alive_ = !ConnectionReaper::needed() || reaper_->enable();
+  if (!keep_alive_)
+    MLS_WARN("api", "libsoup %u.%u.%u: closing every API connection after its response",
+             soup_get_major_version(), soup_get_minor_version(), soup_get_micro_version());
 
   // The port actually bound (port 0 lets the kernel choose).
   GSList* listeners = soup_server_get_listeners(server_.get());
@@ -153,13 +187,14 @@ void ApiServer::rejectTooLarge(SoupServerMessage* msg) {
               {}};
   Response response =
       isCompatPath(path ? path : "") ? compatErrorResponse(error) : errorResponse(error);
-  // The rest of the body is read and dropped, not kept; then the connection closes.
+  // The rest of the body is read and dropped, not kept; then the connection closes, so a client
+  // still sending a body of any size is not read from any longer than this exchange.
   SoupMessageBody* body = soup_server_message_get_request_body(msg);
   soup_message_body_set_accumulate(body, FALSE);
   soup_message_body_truncate(body);
   soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
                                "close");
-  sendResponse(msg, response);
+  sendResponse(msg, response, false);
   MLS_INFO("api", "%s %s -> 413 (body over %zu bytes)", soup_server_message_get_method(msg),
            path ? path : "", options_.max_body_bytes);
 }
@@ -201,8 +236,8 @@ void ApiServer::startDeferred(SoupServerMessage* msg, const Request& request, Re
       },
       GConnectFlags(0));
   soup_server_message_pause(msg);
-  Respond respond = [reply, stopped = stopped_, method = request.method,
-                     path = request.path](Response final_response) {
+  Respond respond = [reply, stopped = stopped_, keep_alive = keep_alive_,
+                     method = request.method, path = request.path](Response final_response) {
     if (!reply->msg) return;  // answered already
     GObjectPtr<SoupServerMessage> msg = std::move(reply->msg);
     g_signal_handler_disconnect(msg.get(), reply->finished_handler);
@@ -211,7 +246,7 @@ void ApiServer::startDeferred(SoupServerMessage* msg, const Request& request, Re
                 method.c_str(), path.c_str());
       return;
     }
-    sendResponse(msg.get(), final_response);
+    sendResponse(msg.get(), final_response, keep_alive);
     soup_server_message_unpause(msg.get());
     MLS_DEBUG("api", "%s %s -> %d", method.c_str(), path.c_str(), final_response.status);
   };
@@ -239,7 +274,7 @@ void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHas
     api->startDeferred(msg, request, std::move(response));
     return;
   }
-  sendResponse(msg, response);
+  sendResponse(msg, response, api->keep_alive_);
   if (response.file && request.method != "HEAD" && response.file->length > 0)
     api->downloads_.start(msg, response.file);
   if (request.method == "GET" || request.method == "HEAD")

@@ -8,6 +8,10 @@
 // file response (Response::file: a recording download) is streamed by its FileSender, and GET
 // /api/recording/sse (Go-MLS) is handed to a second, plain SseBroker (recordingNudges()).
 //
+// Connections stay open between requests (HTTP/1.1 keep-alive) except after a download or a
+// 413; on libsoup 3.2, whose server leaks the idle connections clients close, a ConnectionReaper
+// closes those (connection_reaper.h). The listening socket has a backlog of SOMAXCONN.
+//
 // Other parts of mlsd (the web UI) add their own handlers on soupServer() for other paths.
 // Owned by the app's Server; main thread (default main context).
 #pragma once
@@ -19,6 +23,7 @@
 
 #include "api/api_options.h"
 #include "api/backend.h"
+#include "api/connection_reaper.h"
 #include "api/file_sender.h"
 #include "api/http.h"
 #include "api/sse_broker.h"
@@ -46,6 +51,10 @@ class ApiServer {
   // The Go-MLS recordings stream: plain `data: update` nudges (SseBroker::Options::typed false).
   SseBroker& recordingNudges() { return *recording_nudges_; }
   size_t activeDownloads() const { return downloads_.active(); }
+  // Whether connections stay open after a response (HTTP keep-alive); set by listen().
+  bool keepsConnectionsAlive() const { return keep_alive_; }
+  // The idle-connection reaper (connection_reaper.h); null when this libsoup does not need one.
+  const ConnectionReaper* reaper() const { return reaper_.get(); }
   SoupServer* soupServer() const { return server_.get(); }
 
  private:
@@ -62,6 +71,11 @@ class ApiServer {
   GObjectPtr<SoupServer> server_;
   std::unique_ptr<SseBroker> events_;  // destroyed before server_
   std::unique_ptr<SseBroker> recording_nudges_;  // destroyed before server_
+  // Closes the idle connections libsoup 3.2 forgets (null when libsoup does not need it).
+  std::unique_ptr<ConnectionReaper> reaper_;
+  // Whether responses may leave their connection open: set by listen() (false when libsoup 3.2
+  // leaks idle connections and the reaper cannot hook it; every response then closes).
+  bool keep_alive_ = false;
   FileSender downloads_;
   GObjectPtr<GCancellable> cancellable_;  // cancelled by stop(): deferred responses give up
   std::shared_ptr<bool> stopped_;         // deferred responses check it before they send

@@ -117,6 +117,9 @@ void PreviewRoute::serve(SoupServerMessage* msg, const std::string& input) {
   soup_message_headers_set_content_type(headers, "video/mp4", nullptr);
   soup_message_headers_replace(headers, "Cache-Control", "no-store");
   soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+  // The stream lasts as long as the client watches and may be cut short (a client that does not
+  // read); a <video> element asks again on a new request, so the connection ends with the stream
+  // rather than waiting idle for a request that does not come.
   soup_message_headers_replace(headers, "Connection", "close");
   soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
 

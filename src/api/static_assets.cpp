@@ -26,17 +26,19 @@ bool endsWith(const std::string& s, const char* suffix) {
   return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
 }
 
-void sendText(SoupServerMessage* msg, int status, const char* text) {
+void sendText(SoupServerMessage* msg, int status, const char* text, bool keep_alive) {
   soup_server_message_set_status(msg, status, nullptr);
-  soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
-                               "close");
+  if (!keep_alive)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                 "close");
   soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text,
                                    std::strlen(text));
 }
 
 }  // namespace
 
-StaticAssets::StaticAssets(SoupServer* server) : server_(server) {
+StaticAssets::StaticAssets(SoupServer* server, bool keep_alive)
+    : server_(server), keep_alive_(keep_alive) {
   // Registers the resource explicitly: the generated constructor may be left out of a static
   // library by the linker.
   g_resources_register(mls_web_get_resource());
@@ -105,19 +107,19 @@ void StaticAssets::onRequest(SoupServer*, SoupServerMessage* msg, const char* pa
   const char* method = soup_server_message_get_method(msg);
   const std::string resource = resourcePath(path ? path : "");
   if (resource.empty()) {
-    sendText(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
+    sendText(msg, SOUP_STATUS_NOT_FOUND, "not found\n", self->keep_alive_);
     return;
   }
   if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
     soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Allow",
                                  "GET, HEAD");
-    sendText(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
+    sendText(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n", self->keep_alive_);
     return;
   }
   g_autoptr(GBytes) bytes =
       g_resources_lookup_data(resource.c_str(), G_RESOURCE_LOOKUP_FLAGS_NONE, nullptr);
   if (!bytes) {
-    sendText(msg, SOUP_STATUS_NOT_FOUND, "not found\n");
+    sendText(msg, SOUP_STATUS_NOT_FOUND, "not found\n", self->keep_alive_);
     return;
   }
   // gzip when the client takes it and it helps; each encoding has its own strong ETag.
@@ -137,8 +139,7 @@ void StaticAssets::onRequest(SoupServer*, SoupServerMessage* msg, const char* pa
   soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace(headers, "Content-Security-Policy", kContentSecurityPolicy);
   soup_message_headers_replace(headers, "Referrer-Policy", "no-referrer");
-  // See api_server.cpp: libsoup 3.2 leaks the fd of an idle keep-alive connection.
-  soup_message_headers_replace(headers, "Connection", "close");
+  if (!self->keep_alive_) soup_message_headers_replace(headers, "Connection", "close");
   const char* if_none_match =
       soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "If-None-Match");
   if (if_none_match && etag == if_none_match) {

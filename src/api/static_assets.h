@@ -21,7 +21,9 @@ namespace mls::api {
 
 class StaticAssets {
  public:
-  explicit StaticAssets(SoupServer* server);  // not owned; must outlive this object
+  // `server` is not owned and must outlive this object; `keep_alive`: whether responses may leave
+  // their connection open (ApiServer::keepsConnectionsAlive()).
+  StaticAssets(SoupServer* server, bool keep_alive);
   ~StaticAssets();
   StaticAssets(const StaticAssets&) = delete;
   StaticAssets& operator=(const StaticAssets&) = delete;
@@ -47,6 +49,7 @@ class StaticAssets {
   using BytesPtr = std::unique_ptr<GBytes, BytesUnref>;
 
   SoupServer* server_;
+  const bool keep_alive_;
   std::map<std::string, std::string> etags_;  // by resource path; the bytes never change
   std::map<std::string, BytesPtr> gzipped_;   // by resource path
 };

@@ -185,7 +185,7 @@ int Server::run() {
               listening.error().message.c_str());
     return 1;
   }
-  assets_ = std::make_unique<api::StaticAssets>(api_->soupServer());
+  assets_ = std::make_unique<api::StaticAssets>(api_->soupServer(), api_->keepsConnectionsAlive());
   preview_route_ = std::make_unique<api::PreviewRoute>(api_->soupServer(), *previews_);
   event_sink_ = api_->events().sink();
   core_->setEventSink(event_sink_);

@@ -97,7 +97,8 @@ class WebLoopback : public ::testing::Test {
     options.api_token = "s3cret";
     server_ = std::make_unique<ApiServer>(backend_, options);
     ASSERT_TRUE(server_->listen("127.0.0.1", 0));
-    assets_ = std::make_unique<StaticAssets>(server_->soupServer());
+    assets_ =
+        std::make_unique<StaticAssets>(server_->soupServer(), server_->keepsConnectionsAlive());
     base_ = server_->baseUrl();
   }
   void TearDown() override {
