@@ -137,11 +137,13 @@ void InputRunner::onPublisherArrived(uint64_t session) {
   publisher_ = session;
   tracker_.resetCounters();
   tracker_.connecting();
-  if (!ingest_->attach(session, pipeline_->publishSources())) {
-    onFailed("the publisher left");
+  if (auto started = pipeline_->start(); !started) {
+    onFailed(started.error().message);
     return;
   }
-  if (auto started = pipeline_->start(); !started) onFailed(started.error().message);
+  // After start(): an appsrc below PAUSED drops what it is given (flushing), which could be the
+  // keyframe each feed waits for.
+  if (!ingest_->attach(session, pipeline_->publishSources())) onFailed("the publisher left");
 }
 
 void InputRunner::onPublisherLeft(uint64_t session) {
