@@ -13,6 +13,7 @@
 // - RelayRtspPublish.RecordingPausesAndResumesInANewSegment: a recorded publish input records
 //   while published, closes its segment when the publisher leaves and opens a new one when the
 //   next one arrives; both segments are H.264 + AAC of the publisher's size.
+// - RelayRtspPublish.H265IsCarriedToo: an H.265 + AAC publisher is read back as H.265.
 // - RelayRtspPublish.PublishCredentials: with --rtsp-publish-credentials and
 //   --rtsp-read-credentials, a publisher without credentials, or with the reader's, gets 401;
 //   with its own it publishes; the publisher's credentials do not play; the reader's do; no
@@ -233,6 +234,25 @@ TEST_F(RelayRtspPublish, RecordingPausesAndResumesInANewSegment) {
   const auto files = segmentFiles(dir);
   ASSERT_EQ(files.size(), 2u);
   for (const auto& file : files) expectH264Aac(probe(file.string(), 20s), file.filename().string());
+}
+
+TEST_F(RelayRtspPublish, H265IsCarriedToo) {
+  ASSERT_TRUE(startMlsd());
+  const std::string url = createPublishInput("cam");
+  TestPatternOptions pattern = smallPattern();
+  pattern.videoCodec = "h265";
+  Process publisher;
+  publishUntilLive(publisher, url, "cam", pattern);
+  ASSERT_FALSE(HasFailure());
+  const ProbeResult p = probe(url, 20s);
+  std::printf("probe h265 reader: %s\n", p.describe().c_str());
+  ASSERT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.videoCodec, "hevc");
+  EXPECT_EQ(p.width, 640);
+  EXPECT_EQ(p.height, 360);
+  EXPECT_EQ(p.audioCodec, "aac");
+  EXPECT_NE(api().get("/api/v1/inputs/cam").body.find(R"("video_codec":"h265")"), std::string::npos)
+      << api().context("cam");
 }
 
 TEST_F(RelayRtspPublish, PublishCredentials) {
