@@ -15,13 +15,14 @@ constexpr uint64_t kMaxBacklogBytes = 8 * 1024 * 1024;
 Ingest::Ingest(std::string input, Events events)
     : input_(std::move(input)), events_(std::move(events)) {}
 
-uint64_t Ingest::claim(std::vector<IngestStream> streams, std::string client) {
+uint64_t Ingest::claim(std::vector<IngestStream> streams, std::string client,
+                       std::function<void()> disconnect) {
   uint64_t id;
   {
     std::lock_guard<std::mutex> guard(lock_);
     if (!accepting_ || session_.id != 0) return 0;
     id = next_id_++;
-    session_ = Session{id, std::move(streams), std::move(client), {}};
+    session_ = Session{id, std::move(streams), std::move(client), std::move(disconnect), {}};
   }
   post(id, true);
   return id;
@@ -75,6 +76,16 @@ void Ingest::detach() {
   std::lock_guard<std::mutex> guard(lock_);
   for (auto& [tap, feed] : session_.feeds) tap->unsubscribe(feed.get());
   session_.feeds.clear();
+}
+
+void Ingest::disconnect(uint64_t session) {
+  std::function<void()> disconnect;
+  {
+    std::lock_guard<std::mutex> guard(lock_);
+    if (session == 0 || session_.id != session) return;
+    disconnect = session_.disconnect;
+  }
+  if (disconnect) disconnect();  // outside the lock: the media may release the slot at once
 }
 
 void Ingest::close() {

@@ -51,8 +51,10 @@ class Ingest : public std::enable_shared_from_this<Ingest> {
   const std::string& input() const { return input_; }
 
   // Any thread. A publisher with these streams takes the slot: its session id, or 0 when
-  // another one holds it or the ingest is closed. `client` is the publisher's address.
-  uint64_t claim(std::vector<IngestStream> streams, std::string client);
+  // another one holds it or the ingest is closed. `client` is the publisher's address;
+  // `disconnect` ends its connection (main thread; see disconnect()).
+  uint64_t claim(std::vector<IngestStream> streams, std::string client,
+                 std::function<void()> disconnect);
   // Any thread; idempotent. The session's media is gone: its taps are not used any more.
   void release(uint64_t session);
   // Any thread: a publisher holds the slot.
@@ -67,6 +69,9 @@ class Ingest : public std::enable_shared_from_this<Ingest> {
   bool attach(uint64_t session, const std::vector<GstElement*>& sources);
   // Stops feeding the attached appsrcs (before their pipeline is disposed).
   void detach();
+  // Ends the publisher's connection if `session` still holds the slot (its input failed: a
+  // stall, an error), even before it set up a stream; its media then goes and releases the slot.
+  void disconnect(uint64_t session);
   // No more claims or events (the input is stopped or deleted).
   void close();
 
@@ -75,6 +80,7 @@ class Ingest : public std::enable_shared_from_this<Ingest> {
     uint64_t id = 0;
     std::vector<IngestStream> streams;
     std::string client;
+    std::function<void()> disconnect;
     std::vector<std::pair<Tap*, std::shared_ptr<Feed>>> feeds;
   };
   void post(uint64_t session, bool arrived);

@@ -128,8 +128,7 @@ void InputRunner::onPublisherArrived(uint64_t session) {
                                         std::move(callbacks), codecs);
   if (!pipeline) {
     MLS_WARN("input", "%s: %s", spec_.name.c_str(), pipeline.error().message.c_str());
-    // Disconnects the publisher (its session shows on the path) and waits for another one.
-    if (ctx_.publisher) ctx_.publisher->withdraw(spec_.name);
+    ingest_->disconnect(session);  // and waits for another publisher
     tracker_.failed(pipeline.error().message, false, [this]() { attempt(); });
     return;
   }
@@ -217,7 +216,10 @@ void InputRunner::teardown(int output_drain_ms) {
   if (recording_) recording_->setInput(nullptr);  // ends its segment cleanly
   // A publish input's publisher is disconnected too (its session is on the input's path).
   if (pipeline_ && ctx_.publisher) ctx_.publisher->withdraw(spec_.name);
-  if (ingest_) ingest_->detach();  // before the appsrcs it feeds go
+  if (ingest_) {
+    ingest_->disconnect(publisher_);  // a publisher still there (the input failed) goes too
+    ingest_->detach();                // before the appsrcs it feeds go
+  }
   publisher_ = 0;
   if (pipeline_) InputPipeline::dispose(std::move(pipeline_), ctx_.reaper, nullptr);
 }

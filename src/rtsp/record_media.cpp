@@ -150,7 +150,20 @@ GstElement* newRecordBin(const std::shared_ptr<media::Ingest>& ingest, GstRTSPCo
   std::string client;
   if (ctx->conn)
     if (const gchar* ip = gst_rtsp_connection_get_ip(ctx->conn)) client = ip;
-  uint64_t session = ingest->claim(std::move(streams), client);
+  // Closing the publisher's connection (from the main thread, as the server's client filter
+  // does) ends its session and media, which releases the slot.
+  auto weak = std::shared_ptr<GWeakRef>(new GWeakRef, [](GWeakRef* ref) {
+    g_weak_ref_clear(ref);
+    delete ref;
+  });
+  g_weak_ref_init(weak.get(), ctx->client);
+  auto disconnect = [weak]() {
+    if (auto* client = static_cast<GstRTSPClient*>(g_weak_ref_get(weak.get()))) {
+      gst_rtsp_client_close(client);
+      g_object_unref(client);
+    }
+  };
+  uint64_t session = ingest->claim(std::move(streams), client, std::move(disconnect));
   if (session == 0) {
     GST_INFO("%s: refused a second publisher from %s", ingest->input().c_str(), client.c_str());
     gst_object_unref(gst_object_ref_sink(bin));  // its taps go with the holder, unclaimed

@@ -10,6 +10,8 @@
 // - RelayRtspPublish.SecondPublisherIsRefused: while one publishes, a second ffmpeg is refused
 //   (503) and the first is undisturbed; ANNOUNCE to an input that is not a publish input gets
 //   405; URLs with another path or another port than the RTSP server's are refused by the API.
+// - RelayRtspPublish.AFrozenPublisherIsDisconnected: a publisher that stops sending (SIGSTOP)
+//   stalls the input, which disconnects it and waits again, so the next publisher is taken.
 // - RelayRtspPublish.RecordingPausesAndResumesInANewSegment: a recorded publish input records
 //   while published, closes its segment when the publisher leaves and opens a new one when the
 //   next one arrives; both segments are H.264 + AAC of the publisher's size.
@@ -203,6 +205,29 @@ TEST_F(RelayRtspPublish, SecondPublisherIsRefused) {
   EXPECT_EQ(other_port.status / 100, 4) << other_port.body;
   EXPECT_NE(other_port.body.find("the RTSP server listens on port " + port), std::string::npos)
       << other_port.body;
+}
+
+TEST_F(RelayRtspPublish, AFrozenPublisherIsDisconnected) {
+  ASSERT_TRUE(startMlsd());
+  const std::string url = createPublishInput("cam");
+  Process frozen;
+  publishUntilLive(frozen, url, "cam");
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(frozen.pause());
+  ASSERT_TRUE(api().waitInput("cam", "idle", 20s)) << api().context("cam");
+  JsonNodePtr input = api().input("cam");
+  ASSERT_TRUE(input);
+  EXPECT_NE(jsonString(input.get(), "last_error").value_or("").find("stalled"), std::string::npos)
+      << api().context("cam");
+
+  Process next;
+  publishUntilLive(next, url, "cam");
+  ASSERT_FALSE(HasFailure()) << "the frozen publisher still holds the input";
+  expectH264Aac(probe(url, 20s), "rtsp reader of the next publisher");
+  ASSERT_TRUE(frozen.resume());
+  auto exit = frozen.wait(15s);
+  ASSERT_TRUE(exit) << "the frozen publisher was not disconnected";
+  EXPECT_FALSE(exit->success());
 }
 
 TEST_F(RelayRtspPublish, RecordingPausesAndResumesInANewSegment) {
