@@ -1,5 +1,6 @@
 // The embedded RTSP server as the API shows it: GET /api/v1/rtsp/sessions (every session playing
-// a published input: input, session id, client address, transport) and Go-MLS's
+// a published input or publishing to a publish input: input, session id, client address,
+// transport, role "read" or "publish") and Go-MLS's
 // GET /api/rtsp/status (its stream list shape, GO-MLS.md §1 row 10: name, path, client_count,
 // bytes_received, start_time, and a "Stream" member that was always null). Both answer 503 when
 // mlsd runs no RTSP server. Pure handlers; main thread.
@@ -35,6 +36,7 @@ Response rtsp_sessions(const Request&, Backend& backend, const ApiOptions&) {
     json_object_set_string_member(item, "session", s.session.c_str());
     json_object_set_string_member(item, "client", s.client.c_str());
     json_object_set_string_member(item, "transport", s.transport.c_str());
+    json_object_set_string_member(item, "role", s.role.c_str());
     json_array_add_object_element(list, item);
   }
   JsonObject* root = json_object_new();

@@ -44,6 +44,9 @@ constexpr OptionDef kOptions[] = {
      "RTSP server address (default 127.0.0.1:8554)"},
     {"rtsp_read_credentials", "rtsp-read-credentials", Kind::Text, "USER:PASSWORD",
      "RTSP clients must give these to play an input (default none: anyone may play)"},
+    {"rtsp_publish_credentials", "rtsp-publish-credentials", Kind::Text, "USER:PASSWORD",
+     "RTSP encoders must give these to publish to a publish input (rtsp://…?mode=publish; "
+     "default none: anyone may publish)"},
     {"rtsp_auth", "rtsp-auth", Kind::Text, "METHODS",
      "RTSP authentication the server offers: digest, basic or basic,digest (default digest)"},
     {"state_dir", "state-dir", Kind::Path, "DIR",
@@ -342,13 +345,14 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
       return fail(token.error());
     }
     out->api_token = *token;
-  } else if (key == "rtsp_read_credentials") {
+  } else if (key == "rtsp_read_credentials" || key == "rtsp_publish_credentials") {
     const size_t colon = value.text.find(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == value.text.size()) {
       return invalid(value.origin + " must be USER:PASSWORD, both non-empty");
     }
-    out->rtsp_read_user = value.text.substr(0, colon);
-    out->rtsp_read_password = value.text.substr(colon + 1);
+    const bool read = key == "rtsp_read_credentials";
+    (read ? out->rtsp_read_user : out->rtsp_publish_user) = value.text.substr(0, colon);
+    (read ? out->rtsp_read_password : out->rtsp_publish_password) = value.text.substr(colon + 1);
   } else if (key == "rtsp_auth") {
     bool basic = false, digest = false;
     g_auto(GStrv) methods = g_strsplit(value.text.c_str(), ",", -1);
@@ -359,8 +363,8 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
       } else if (g_str_equal(*m, "digest")) {
         digest = true;
       } else {
-        return invalid(value.origin + " must be digest, basic or basic,digest (got '" +
-                       value.text + "')");
+        return invalid(value.origin + " must be digest, basic or basic,digest (got '" + value.text +
+                       "')");
       }
     }
     if (!basic && !digest) return invalid(value.origin + " is empty");
@@ -429,10 +433,19 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
   } else if (key == "disk_min_free") {
     int percent = 0;
     if (!model::parseInt(value.text, &percent) || percent < 0 || percent > 99) {
-      return invalid(value.origin + " must be a whole percentage from 0 to 99 (got '" +
-                     value.text + "')");
+      return invalid(value.origin + " must be a whole percentage from 0 to 99 (got '" + value.text +
+                     "')");
     }
     out->disk_min_free_percent = percent;
+  }
+  return {};
+}
+
+// Digest credentials are looked up by user name: one name cannot be both a reader and a
+// publisher with different passwords (nor the same: the roles must stay apart).
+Result<void> checkRtspUsers(const ServerOptions& options) {
+  if (!options.rtsp_read_user.empty() && options.rtsp_read_user == options.rtsp_publish_user) {
+    return invalid("--rtsp-read-credentials and --rtsp-publish-credentials need different users");
   }
   return {};
 }
@@ -597,6 +610,9 @@ Result<ParseOutcome> parseOptions(int argc, char** argv, ServerOptions* out) {
   }
   if (options.retry_max_ms < options.retry_initial_ms) {
     return invalid("--retry-max must not be shorter than --retry-initial");
+  }
+  if (auto ok = checkRtspUsers(options); !ok) {
+    return fail(ok.error());
   }
   if (auto ok = checkTokenRule(options); !ok) {
     return fail(ok.error());

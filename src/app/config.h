@@ -29,12 +29,15 @@ struct ServerOptions {
   ListenAddress rtsp_listen{"127.0.0.1", 8554};  // --rtsp-listen ADDR:PORT
   // --rtsp-read-credentials USER:PASSWORD: required to play; empty user: anyone may play.
   std::string rtsp_read_user, rtsp_read_password;
+  // --rtsp-publish-credentials USER:PASSWORD: required to publish to a publish input; empty user:
+  // anyone may publish. Same methods (--rtsp-auth) as reading.
+  std::string rtsp_publish_user, rtsp_publish_password;
   bool rtsp_auth_basic = false, rtsp_auth_digest = true;  // --rtsp-auth basic|digest|basic,digest
-  std::string state_dir = "./var";               // --state-dir (made absolute)
-  std::string recordings_dir;                    // --recordings-dir, default <state_dir>/recordings
-  std::string media_dir;  // --media-dir (absolute, canonical), default empty: file:// refused
-  std::string api_token;  // --api-token or --api-token-file (file's first line, trimmed)
-  bool demo = true;       // --no-demo turns it off
+  std::string state_dir = "./var";                        // --state-dir (made absolute)
+  std::string recordings_dir;  // --recordings-dir, default <state_dir>/recordings
+  std::string media_dir;       // --media-dir (absolute, canonical), default empty: file:// refused
+  std::string api_token;       // --api-token or --api-token-file (file's first line, trimmed)
+  bool demo = true;            // --no-demo turns it off
   log::Level log_level = log::Level::Info;            // --log-level error|warning|info|debug
   int shutdown_timeout_s = 5;                         // --shutdown-timeout
   int stall_timeout_ms = 3000;                        // --stall-timeout SECONDS (float ok)
@@ -42,10 +45,10 @@ struct ServerOptions {
   // --rtmp-sender fanout|rtmp2sink: passthrough RTMP outputs of an input share one
   // mlsrtmpfanout (true), or each has its own rtmp2sink pipeline.
   bool rtmp_fanout = true;
-  std::string config_file;                            // --config FILE (absolute)
+  std::string config_file;    // --config FILE (absolute)
   bool fail_on_leak = false;  // --fail-on-leak: exit kLeakExitCode when the exit audit finds leaks
   // Recordings (inputs may override the segment length and the maximum age).
-  int segment_duration_s = 600;                                // --segment-duration SECONDS
+  int segment_duration_s = 600;                                       // --segment-duration SECONDS
   model::SegmentFormat recording_format = model::SegmentFormat::Mp4;  // --recording-format
   int64_t retention_max_age_s = 0;  // --retention-max-age SECONDS; 0: keep until disk is low
   int disk_min_free_percent = 10;   // --disk-min-free PERCENT: delete oldest segments below it

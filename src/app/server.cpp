@@ -3,7 +3,6 @@
 
 #include <glib-unix.h>
 #include <gst/gst.h>
-
 #include <libsoup/soup.h>
 #include <unistd.h>
 
@@ -51,10 +50,13 @@ void startTestLeakThread() {
   if (!hook || std::strcmp(hook, "1") != 0) return;
   MLS_WARN("audit", "MLS_TEST_LEAK_THREAD=1 (test only): starting thread \"%s\" that never exits",
            diag::kTestLeakThreadName);
-  GThread* thread = g_thread_new(diag::kTestLeakThreadName, [](gpointer) noexcept -> gpointer {
-    for (;;) pause();
-    return nullptr;
-  }, nullptr);
+  GThread* thread = g_thread_new(
+      diag::kTestLeakThreadName,
+      [](gpointer) noexcept -> gpointer {
+        for (;;) pause();
+        return nullptr;
+      },
+      nullptr);
   g_thread_unref(thread);  // detached: nobody joins it, on purpose
 }
 
@@ -126,6 +128,9 @@ int Server::run() {
   if (!options_.rtsp_read_user.empty())
     rtsp_->requireReadCredentials(options_.rtsp_read_user, options_.rtsp_read_password,
                                   options_.rtsp_auth_basic, options_.rtsp_auth_digest);
+  if (!options_.rtsp_publish_user.empty())
+    rtsp_->requirePublishCredentials(options_.rtsp_publish_user, options_.rtsp_publish_password,
+                                     options_.rtsp_auth_basic, options_.rtsp_auth_digest);
   ListenAddress rtsp_address = options_.rtsp_listen;
   auto rtsp_port = rtsp_->listen(rtsp_address.host, static_cast<uint16_t>(rtsp_address.port));
   if (!rtsp_port) {
@@ -134,6 +139,9 @@ int Server::run() {
     return 1;
   }
   rtsp_address.port = *rtsp_port;
+  // From now on a publish input's URL that names a port must name this one (the state file was
+  // checked without it: a changed --rtsp-listen must not make it unloadable).
+  validation.rtsp_port = *rtsp_port;
 
   // Recordings: the folder exists, and what a crash left open is repaired before anything
   // lists or extends it.
@@ -161,6 +169,7 @@ int Server::run() {
       });
   previews_ = std::make_unique<media::PreviewService>(rtsp_.get());
   supervisor_->setPublisher(previews_.get());
+  supervisor_->setIngestHost(rtsp_.get());
   core_ = std::make_unique<Core>(config, validation, *store_, *supervisor_);
   core_->setRtsp(rtsp_.get());
 
@@ -260,8 +269,7 @@ bool Server::exitAudit() const {
   for (;;) {
     audit.threads = diag::attribute(diag::readThreads(), static_cast<int>(getpid()), {});
     diag::applyBaseline(&audit.threads, baseline_threads_);
-    if (diag::applicationThreads(audit.threads).empty() ||
-        g_get_monotonic_time() > settle_until)
+    if (diag::applicationThreads(audit.threads).empty() || g_get_monotonic_time() > settle_until)
       break;
     g_thread_pool_stop_unused_threads();
     g_usleep(50 * 1000);
@@ -303,15 +311,18 @@ void Server::beginShutdown() {
            options_.shutdown_timeout_s);
   supervisor_->stopAll(drain_ms);
   // Wait only for what we are waiting for: outputs still draining, pipelines not yet in NULL.
-  g_timeout_add(10, [](gpointer data) noexcept -> gboolean {
-    auto* self = static_cast<Server*>(data);
-    if (!self->shutdownComplete()) return G_SOURCE_CONTINUE;
-    MLS_INFO("main", "3/3 all pipelines stopped; closing the RTSP server and the API");
-    self->rtsp_->stop();
-    self->api_->stop();
-    g_main_loop_quit(self->loop_);
-    return G_SOURCE_REMOVE;
-  }, this);
+  g_timeout_add(
+      10,
+      [](gpointer data) noexcept -> gboolean {
+        auto* self = static_cast<Server*>(data);
+        if (!self->shutdownComplete()) return G_SOURCE_CONTINUE;
+        MLS_INFO("main", "3/3 all pipelines stopped; closing the RTSP server and the API");
+        self->rtsp_->stop();
+        self->api_->stop();
+        g_main_loop_quit(self->loop_);
+        return G_SOURCE_REMOVE;
+      },
+      this);
 }
 
 bool Server::shutdownComplete() const {

@@ -112,10 +112,9 @@ InputPipeline::InputPipeline(const model::InputSpec& spec, Callbacks callbacks)
 
 InputPipeline::~InputPipeline() = default;
 
-Result<std::unique_ptr<InputPipeline>> InputPipeline::create(const model::InputSpec& spec,
-                                                             const std::string& media_dir,
-                                                             const SourceDefaults& defaults,
-                                                             Callbacks callbacks) {
+Result<std::unique_ptr<InputPipeline>> InputPipeline::create(
+    const model::InputSpec& spec, const std::string& media_dir, const SourceDefaults& defaults,
+    Callbacks callbacks, const std::vector<std::string>& publish_codecs) {
   std::unique_ptr<InputPipeline> self(new InputPipeline(spec, std::move(callbacks)));
   std::string pipeline_name = "input-" + spec.name;
   self->pipeline_ = adoptFloating(gst_pipeline_new(pipeline_name.c_str()));
@@ -123,9 +122,12 @@ Result<std::unique_ptr<InputPipeline>> InputPipeline::create(const model::InputS
   g_autoptr(GstClock) clock = gst_system_clock_obtain();
   gst_pipeline_use_clock(GST_PIPELINE(self->pipeline_.get()), clock);
 
-  auto recipe = buildSource(GST_BIN(self->pipeline_.get()), spec, media_dir, defaults);
+  auto recipe =
+      buildSource(GST_BIN(self->pipeline_.get()), spec, media_dir, defaults, publish_codecs);
   if (!recipe) return fail(recipe.error());
   self->paced_ = recipe->paced;
+  self->wait_for_media_ = recipe->wait_for_media;
+  self->publish_sources_ = recipe->publish_sources;
   self->launch_ = runnableLaunch(recipe->launch);
   for (GstPad* pad : recipe->stream_pads) {
     self->linkStreamPad(pad);
@@ -135,8 +137,8 @@ Result<std::unique_ptr<InputPipeline>> InputPipeline::create(const model::InputS
     self->discovering_.fetch_add(1);  // until rtspsrc has added all its RTP pads
     g_signal_connect(recipe->rtp_source, "pad-added", G_CALLBACK(&InputPipeline::onRtpPadAdded),
                      self.get());
-    g_signal_connect(recipe->rtp_source, "no-more-pads",
-                     G_CALLBACK(&InputPipeline::onNoMorePads), self.get());
+    g_signal_connect(recipe->rtp_source, "no-more-pads", G_CALLBACK(&InputPipeline::onNoMorePads),
+                     self.get());
   }
   if (recipe->parse_from) {
     auto parsebin = makeElement("parsebin");
@@ -177,9 +179,7 @@ void InputPipeline::dispose(std::unique_ptr<InputPipeline> self, Reaper& reaper,
   reaper.dispose(pipeline, std::move(keep), std::move(done));
 }
 
-GstClockTime InputPipeline::baseTime() const {
-  return gst_element_get_base_time(pipeline_.get());
-}
+GstClockTime InputPipeline::baseTime() const { return gst_element_get_base_time(pipeline_.get()); }
 
 // An RTP pad goes into a parsebin of its own; H.264 and H.265 through kRtpVideoDepays first.
 void InputPipeline::onRtpPadAdded(GstElement*, GstPad* pad, gpointer data) noexcept {
@@ -239,8 +239,10 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
 
   std::unique_lock<std::mutex> guard(streams_lock_);
   Stream* slot = nullptr;
-  if (isVideoCodec(codec) && !video_.tee) slot = &video_;
-  else if (!codec.empty() && !isVideoCodec(codec) && !audio_.tee) slot = &audio_;
+  if (isVideoCodec(codec) && !video_.tee)
+    slot = &video_;
+  else if (!codec.empty() && !isVideoCodec(codec) && !audio_.tee)
+    slot = &audio_;
 
   if (!slot) {
     // A codec mls does not carry (or a second stream of a kind): consume it, say so once.
@@ -270,8 +272,10 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
     if (loop_) {
       slot->loop_pad = adoptGst(gst_element_get_static_pad(clocksync, "sink"));
       slot->source_pad = retainGst(pad);
-      gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
-                        &InputPipeline::onLoopEvent, this, nullptr);
+      gst_pad_add_probe(
+          pad,
+          GstPadProbeType(GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH),
+          &InputPipeline::onLoopEvent, this, nullptr);
     }
   }
   gst_element_sync_state_with_parent(tee);
@@ -306,6 +310,7 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
 GstPadProbeReturn InputPipeline::onFirstBuffer(GstPad* pad, GstPadProbeInfo* info,
                                                gpointer data) noexcept {
   auto* self = static_cast<InputPipeline*>(data);
+  if (self->wait_for_media_ && !self->media_seen_.exchange(true)) self->postStreamsChanged();
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   GstClockTime ts = GST_BUFFER_DTS_OR_PTS(buffer);
   g_autoptr(GstEvent) event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
@@ -316,8 +321,8 @@ GstPadProbeReturn InputPipeline::onFirstBuffer(GstPad* pad, GstPadProbeInfo* inf
   if (segment->format != GST_FORMAT_TIME) return GST_PAD_PROBE_REMOVE;
   guint64 running = gst_segment_to_running_time(segment, GST_FORMAT_TIME, ts);
   if (!GST_CLOCK_TIME_IS_VALID(running)) return GST_PAD_PROBE_OK;
-  GstClockTimeDiff now = GST_CLOCK_DIFF(gst_element_get_base_time(self->pipeline_.get()),
-                                        gst_clock_get_time(clock));
+  GstClockTimeDiff now =
+      GST_CLOCK_DIFF(gst_element_get_base_time(self->pipeline_.get()), gst_clock_get_time(clock));
   GstClockTimeDiff offset;
   {
     std::lock_guard<std::mutex> guard(self->streams_lock_);
@@ -355,8 +360,7 @@ void InputPipeline::postStreamsChanged() {
       boxed, [](gpointer data) noexcept { delete static_cast<std::weak_ptr<Anchor>*>(data); });
 }
 
-GstPadProbeReturn InputPipeline::onBuffer(GstPad*, GstPadProbeInfo* info,
-                                          gpointer data) noexcept {
+GstPadProbeReturn InputPipeline::onBuffer(GstPad*, GstPadProbeInfo* info, gpointer data) noexcept {
   auto* self = static_cast<InputPipeline*>(data);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
   self->counters_.bytes.fetch_add(gst_buffer_get_size(buffer), std::memory_order_relaxed);
@@ -367,8 +371,7 @@ GstPadProbeReturn InputPipeline::onBuffer(GstPad*, GstPadProbeInfo* info,
 
 GstPadProbeReturn InputPipeline::onVideoBuffer(GstPad* pad, GstPadProbeInfo* info,
                                                gpointer data) noexcept {
-  static_cast<InputPipeline*>(data)->counters_.video_frames.fetch_add(1,
-                                                                      std::memory_order_relaxed);
+  static_cast<InputPipeline*>(data)->counters_.video_frames.fetch_add(1, std::memory_order_relaxed);
   return onBuffer(pad, info, data);
 }
 
@@ -381,6 +384,7 @@ void InputPipeline::onStreamAdded() {
     any = video_.tee || audio_.tee;
   }
   if (!any) return;  // nothing yet: the first stream pad calls again
+  if (wait_for_media_ && !media_seen_.load()) return;  // the first buffer calls again
   if (both || discovering_.load() <= 0) {
     markReady();
   } else if (!settle_timer_) {
@@ -589,8 +593,8 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
   }
   bool carry_audio = audio_.tee && (!flv || audio_.codec == "aac" || audio_.codec == "mp3");
   if (audio_.tee && !carry_audio) {
-    MLS_WARN("input", "%s: %s audio cannot go into FLV; RTMP outputs carry no audio",
-             name_.c_str(), audio_.codec.c_str());
+    MLS_WARN("input", "%s: %s audio cannot go into FLV; RTMP outputs carry no audio", name_.c_str(),
+             audio_.codec.c_str());
   }
   if (!has_video && !carry_audio) return mls::fail(ErrorCode::Invalid, "nothing to relay");
 
@@ -634,8 +638,8 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
     }
     if (!muxpad || gst_pad_link(parsesrc, muxpad) != GST_PAD_LINK_OK) {
       if (muxpad) gst_object_unref(muxpad);
-      return mls::fail(ErrorCode::Internal, std::string("cannot link ") + stream.codec +
-                                                " into " + (flv ? "flvmux" : "mpegtsmux"));
+      return mls::fail(ErrorCode::Internal, std::string("cannot link ") + stream.codec + " into " +
+                                                (flv ? "flvmux" : "mpegtsmux"));
     }
     gst_object_unref(muxpad);
     if (is_video) {

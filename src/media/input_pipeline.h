@@ -4,7 +4,8 @@
 //
 //   source ─▶ parse ─▶ tee(video) ─┬─▶ appsink                      Tap Video
 //                                  ├─▶ queue ▶ h264parse ▶ flvmux ▶ appsink  Tap Flv
-//                                  └─▶ queue ▶ h264parse config-interval=-1 ▶ mpegtsmux ▶ appsink  Tap MpegTs
+//                                  └─▶ queue ▶ h264parse config-interval=-1 ▶ mpegtsmux ▶ appsink
+//                                  Tap MpegTs
 //                    tee(audio) ─── (the same, with aacparse)
 //
 // Media never flows from a tap back into the pipeline, so nothing an output does reaches the
@@ -27,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/gobj.h"
 #include "core/result.h"
@@ -49,14 +51,14 @@ struct FlowCounters {
 class InputPipeline {
  public:
   struct Callbacks {
-    std::function<void()> streams_ready;                 // main thread, once
-    std::function<void(const std::string&)> failed;      // main thread; error or EOS (once)
+    std::function<void()> streams_ready;             // main thread, once
+    std::function<void(const std::string&)> failed;  // main thread; error or EOS (once)
   };
 
-  static Result<std::unique_ptr<InputPipeline>> create(const model::InputSpec& spec,
-                                                       const std::string& media_dir,
-                                                       const SourceDefaults& defaults,
-                                                       Callbacks callbacks);
+  // `publish_codecs`: a publish input's announced streams (see buildSource).
+  static Result<std::unique_ptr<InputPipeline>> create(
+      const model::InputSpec& spec, const std::string& media_dir, const SourceDefaults& defaults,
+      Callbacks callbacks, const std::vector<std::string>& publish_codecs = {});
   ~InputPipeline();
 
   Result<void> start();
@@ -78,6 +80,8 @@ class InputPipeline {
   // A gst-launch-1.0 description of the source side (secrets masked) that runs on its own: the
   // source recipe, each chain ending in a fakesink where this pipeline's tees begin.
   const std::string& launchLine() const { return launch_; }
+  // A publish input's appsrcs, one per announced stream (see SourceRecipe).
+  const std::vector<GstElement*>& publishSources() const { return publish_sources_; }
 
   // The tap of that kind, created on first use. Fails with a message an operator understands
   // when this input cannot feed it (RTMP needs H.264, nothing to tap before streams are ready).
@@ -86,7 +90,7 @@ class InputPipeline {
  private:
   struct Stream {
     GstPtr<GstElement> tee;
-    std::string codec;  // "h264", "h265", "aac", "mp3", "opus"; empty: no such stream
+    std::string codec;          // "h264", "h265", "aac", "mp3", "opus"; empty: no such stream
     GstPtr<GstPad> source_pad;  // looped files: the demuxed pad (seeks go upstream from it)
     GstPtr<GstPad> loop_pad;    // looped files: where the running-time offset is applied
   };
@@ -102,8 +106,7 @@ class InputPipeline {
                                          gpointer self) noexcept;
   static GstPadProbeReturn onFirstBuffer(GstPad* pad, GstPadProbeInfo* info,
                                          gpointer self) noexcept;
-  static GstPadProbeReturn onLoopEvent(GstPad* pad, GstPadProbeInfo* info,
-                                       gpointer self) noexcept;
+  static GstPadProbeReturn onLoopEvent(GstPad* pad, GstPadProbeInfo* info, gpointer self) noexcept;
   void restartLoop();  // main thread
   static gboolean onBusMessage(GstBus* bus, GstMessage* message, gpointer self) noexcept;
   void linkStreamPad(GstPad* pad);  // streaming thread (or main thread for static pads)
@@ -116,6 +119,9 @@ class InputPipeline {
   std::string name_;
   bool loop_ = false;
   bool paced_ = false;
+  bool wait_for_media_ = false;               // ready only once a buffer arrived (publish inputs)
+  std::atomic<bool> media_seen_{false};       // a stream pad has seen its first buffer
+  std::vector<GstElement*> publish_sources_;  // borrowed from pipeline_
   Callbacks callbacks_;
   GstPtr<GstElement> pipeline_;
   guint bus_watch_ = 0;
@@ -123,8 +129,8 @@ class InputPipeline {
   std::string launch_;
 
   std::mutex streams_lock_;
-  Stream video_;  // protected by streams_lock_ until ready_, then read-only
-  Stream audio_;  // protected by streams_lock_ until ready_, then read-only
+  Stream video_;                 // protected by streams_lock_ until ready_, then read-only
+  Stream audio_;                 // protected by streams_lock_ until ready_, then read-only
   int unsupported_streams_ = 0;  // protected by streams_lock_
   // The shift from the source's running time to the clock's, decided at the first buffer of
   // any stream and applied to every stream alike (so they stay in sync). Protected by
@@ -132,13 +138,13 @@ class InputPipeline {
   std::optional<GstClockTimeDiff> clock_offset_;
 
   bool playing_ = false;  // main thread: the pipeline has reached PLAYING
-  bool ready_ = false;  // main thread
-  bool failed_ = false; // main thread
+  bool ready_ = false;    // main thread
+  bool failed_ = false;   // main thread
   SourceGuard settle_timer_;
   model::MediaInfo media_;
   std::array<std::unique_ptr<Tap>, 4> taps_;  // by TapKind; main thread
   FlowCounters counters_;
-  std::atomic<int> discovering_{0};  // parsebins (and rtspsrc) that have not said no-more-pads
+  std::atomic<int> discovering_{0};   // parsebins (and rtspsrc) that have not said no-more-pads
   std::atomic<bool> looping_{false};  // a loop seek is under way: swallow its flushes
   std::atomic<int> streams_ended_{0};
   gint64 loop_offset_ = 0;  // main thread

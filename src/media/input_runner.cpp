@@ -2,6 +2,7 @@
 #include "media/input_runner.h"
 
 #include "core/log.h"
+#include "model/source_params.h"
 #include "model/url.h"
 
 namespace mls::media {
@@ -53,8 +54,8 @@ void InputRunner::syncOutputs(const model::InputSpec& spec) {
   for (const auto& out : spec.outputs) {
     auto it = outputs_.find(out.name);
     if (it == outputs_.end()) {
-      auto runner = std::make_unique<OutputRunner>(
-          spec.name, out, ctx_, ctx_.settings.rtmp_fanout ? &fanout_ : nullptr);
+      auto runner = std::make_unique<OutputRunner>(spec.name, out, ctx_,
+                                                   ctx_.settings.rtmp_fanout ? &fanout_ : nullptr);
       OutputRunner* r = runner.get();
       outputs_.emplace(out.name, std::move(runner));
       r->setInput(pipeline_ && pipeline_->ready() ? pipeline_.get() : nullptr);
@@ -78,12 +79,92 @@ void InputRunner::syncRecording(const model::InputSpec& spec) {
   recording_->setInput(pipeline_ && pipeline_->ready() ? pipeline_.get() : nullptr);
 }
 
+bool InputRunner::isPublish() const { return model::isRtspPublishUrl(spec_.url); }
+
+void InputRunner::openIngest() {
+  if (ingest_) return;
+  if (!ctx_.ingest_host) {
+    tracker_.failed("publish inputs need the embedded RTSP server", true, nullptr);
+    return;
+  }
+  Ingest::Events events;
+  events.arrived = [this](uint64_t session) { onPublisherArrived(session); };
+  events.left = [this](uint64_t session) { onPublisherLeft(session); };
+  auto ingest = std::make_shared<Ingest>(spec_.name, std::move(events));
+  if (auto opened = ctx_.ingest_host->openIngest(spec_.name, ingest); !opened) {
+    tracker_.failed(opened.error().message, true, nullptr);
+    return;
+  }
+  ingest_ = std::move(ingest);
+  MLS_INFO("input", "%s: waiting for a publisher", spec_.name.c_str());
+}
+
+void InputRunner::closeIngest() {
+  if (!ingest_) return;
+  ingest_->close();
+  if (ctx_.ingest_host) ctx_.ingest_host->closeIngest(spec_.name);
+  ingest_.reset();
+}
+
+void InputRunner::onPublisherArrived(uint64_t session) {
+  if (!ingest_ || pipeline_ || !spec_.enabled) return;
+  std::vector<std::string> codecs = ingest_->codecs(session);
+  if (codecs.empty()) return;  // already gone
+  std::string codec_list;
+  for (const std::string& codec : codecs) codec_list += (codec_list.empty() ? "" : ", ") + codec;
+  MLS_INFO("input", "%s: publisher %s connected (%s)", spec_.name.c_str(),
+           ingest_->client(session).c_str(), codec_list.c_str());
+  tracker_.cancelRetry();
+  InputPipeline::Callbacks callbacks;
+  callbacks.streams_ready = [this]() { onReady(); };
+  callbacks.failed = [this](const std::string& error) {
+    deferred_ = SourceGuard::idle([this, error]() {
+      deferred_ = SourceGuard();
+      onFailed(error);
+      return G_SOURCE_REMOVE;
+    });
+  };
+  auto pipeline = InputPipeline::create(spec_, ctx_.settings.media_dir, ctx_.settings.source,
+                                        std::move(callbacks), codecs);
+  if (!pipeline) {
+    MLS_WARN("input", "%s: %s", spec_.name.c_str(), pipeline.error().message.c_str());
+    ingest_->disconnect(session);  // and waits for another publisher
+    tracker_.failed(pipeline.error().message, false, [this]() { attempt(); });
+    return;
+  }
+  pipeline_ = std::move(*pipeline);
+  publisher_ = session;
+  tracker_.resetCounters();
+  tracker_.connecting();
+  if (auto started = pipeline_->start(); !started) {
+    onFailed(started.error().message);
+    return;
+  }
+  // After start(): an appsrc below PAUSED drops what it is given (flushing), which could be the
+  // keyframe each feed waits for.
+  if (!ingest_->attach(session, pipeline_->publishSources())) onFailed("the publisher left");
+}
+
+void InputRunner::onPublisherLeft(uint64_t session) {
+  if (session != publisher_) return;
+  MLS_INFO("input", "%s: the publisher left; waiting for a publisher", spec_.name.c_str());
+  teardown(0);
+  tracker_.idle();
+}
+
 void InputRunner::attempt() {
   deferred_.reset();
   if (!spec_.enabled) {
+    closeIngest();
     tracker_.stopped();
     return;
   }
+  if (isPublish()) {
+    openIngest();
+    if (ingest_ && !pipeline_) tracker_.idle();  // waiting for a publisher
+    return;
+  }
+  closeIngest();  // the URL was a publish one before
   InputPipeline::Callbacks callbacks;
   callbacks.streams_ready = [this]() { onReady(); };
   callbacks.failed = [this](const std::string& error) {
@@ -131,9 +212,15 @@ void InputRunner::teardown(int output_drain_ms) {
     if (output_drain_ms > 0) out->stopPipeline(output_drain_ms);
     out->setInput(nullptr);
   }
-  fanout_.setInput(nullptr);  // before the input pipeline it is fed from goes
+  fanout_.setInput(nullptr);                      // before the input pipeline it is fed from goes
   if (recording_) recording_->setInput(nullptr);  // ends its segment cleanly
+  // A publish input's publisher is disconnected too (its session is on the input's path).
   if (pipeline_ && ctx_.publisher) ctx_.publisher->withdraw(spec_.name);
+  if (ingest_) {
+    ingest_->disconnect(publisher_);  // a publisher still there (the input failed) goes too
+    ingest_->detach();                // before the appsrcs it feeds go
+  }
+  publisher_ = 0;
   if (pipeline_) InputPipeline::dispose(std::move(pipeline_), ctx_.reaper, nullptr);
 }
 
@@ -142,6 +229,7 @@ void InputRunner::stopAll(int drain_ms) {
   for (auto& [name, out] : outputs_) out->stopPipeline(drain_ms);
   if (recording_) recording_->stop(drain_ms);
   teardown(0);
+  closeIngest();
   tracker_.cancelRetry();
 }
 
@@ -185,8 +273,10 @@ model::InputStatus InputRunner::status() {
   if (pipeline_ && pipeline_->ready()) last_media_ = pipeline_->media();
   s.media = last_media_;
   s.rtsp_clients = ctx_.publisher ? ctx_.publisher->clients(spec_.name) : 0;
-  if (recording_) s.recording = recording_->status();
-  else s.recording.run.state = model::RunState::Stopped;
+  if (recording_)
+    s.recording = recording_->status();
+  else
+    s.recording.run.state = model::RunState::Stopped;
   return s;
 }
 

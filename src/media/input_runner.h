@@ -4,7 +4,15 @@
 // wait (idle) to resume when it is live again. The same holds for its recording (when `record`
 // is set), which ends its segment cleanly when the source goes and starts a new one when it is
 // back. Its passthrough RTMP outputs share the input's FanoutSender (fanout_sender.h) unless
-// --rtmp-sender=rtmp2sink. Owned by the Supervisor; main thread.
+// --rtmp-sender=rtmp2sink.
+//
+// A publish input (rtsp://…?mode=publish) pulls nothing: it opens an Ingest on the RTSP server
+// and waits (idle) for a publisher. A publisher's arrival builds the pipeline from its streams
+// (connecting, then live at the first media); its departure tears it down the way a lost source
+// is (outputs wait, the recording closes its segment, RTSP readers are ended) and the input
+// waits again. A failure (stall, error) disconnects the publisher and retries with backoff.
+//
+// Owned by the Supervisor; main thread.
 #pragma once
 
 #include <map>
@@ -12,6 +20,7 @@
 #include <string>
 
 #include "media/fanout_sender.h"
+#include "media/ingest.h"
 #include "media/input_pipeline.h"
 #include "media/output_runner.h"
 #include "media/recording_runner.h"
@@ -53,6 +62,11 @@ class InputRunner {
   void teardown(int output_drain_ms);
   void onReady();
   void onFailed(const std::string& error);
+  bool isPublish() const;
+  void openIngest();
+  void closeIngest();
+  void onPublisherArrived(uint64_t session);
+  void onPublisherLeft(uint64_t session);
   void syncOutputs(const model::InputSpec& spec);
   void syncRecording(const model::InputSpec& spec);
   int stallTimeoutMs() const;
@@ -62,7 +76,9 @@ class InputRunner {
   RunContext& ctx_;
   RunTracker tracker_;
   std::unique_ptr<InputPipeline> pipeline_;
-  FanoutSender fanout_;  // declared before outputs_, which use it, so it outlives them
+  std::shared_ptr<Ingest> ingest_;  // a publish input while enabled: open on the RTSP server
+  uint64_t publisher_ = 0;          // the Ingest session feeding pipeline_ (0: none)
+  FanoutSender fanout_;             // declared before outputs_, which use it, so it outlives them
   std::map<std::string, std::unique_ptr<OutputRunner>> outputs_;
   std::unique_ptr<RecordingRunner> recording_;  // while spec_.record
   model::MediaInfo last_media_;

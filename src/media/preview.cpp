@@ -78,8 +78,8 @@ GstElement* PreviewPipeline::addStream(GstElement* mux, Tap* tap, const std::str
       if (e) gst_object_unref(gst_object_ref_sink(e));
     return nullptr;
   }
-  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
-               "max-bytes", (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
+  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE, "max-bytes",
+               (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
   g_autoptr(GstCaps) caps = tap->caps();
   if (caps) g_object_set(src, "caps", caps, nullptr);
   gst_bin_add_many(GST_BIN(pipeline_.get()), src, parse, nullptr);
@@ -182,11 +182,10 @@ GstFlowReturn PreviewPipeline::onNewSample(GstAppSink* sink, gpointer data) noex
   if (!handoff->scheduled) {
     handoff->scheduled = true;
     // The idle source keeps the handoff alive until it has run (a shared_ptr on the heap).
-    g_main_context_invoke_full(nullptr, G_PRIORITY_DEFAULT, drain,
-                               new std::shared_ptr<PreviewHandoff>(handoff->shared_from_this()),
-                               [](gpointer p) noexcept {
-                                 delete static_cast<std::shared_ptr<PreviewHandoff>*>(p);
-                               });
+    g_main_context_invoke_full(
+        nullptr, G_PRIORITY_DEFAULT, drain,
+        new std::shared_ptr<PreviewHandoff>(handoff->shared_from_this()),
+        [](gpointer p) noexcept { delete static_cast<std::shared_ptr<PreviewHandoff>*>(p); });
   }
   return GST_FLOW_OK;
 }
@@ -220,7 +219,9 @@ PreviewService::PreviewService(Publisher* next, size_t max_previews)
 PreviewService::~PreviewService() { closeAll("mlsd is stopping"); }
 
 void PreviewService::publish(const std::string& input, InputPipeline& pipeline) {
-  withdraw(input);  // a previous pipeline of this input: its previews end
+  // A previous pipeline of this input: its previews end. `next` replaces its own publication
+  // (a withdraw here would also disconnect a publish input's publisher, who just made it live).
+  endPreviews(input);
   const model::MediaInfo& media = pipeline.media();
   Source source;
   source.base_time = pipeline.baseTime();
@@ -241,12 +242,16 @@ void PreviewService::publish(const std::string& input, InputPipeline& pipeline) 
   if (next_) next_->publish(input, pipeline);
 }
 
-void PreviewService::withdraw(const std::string& input) {
+void PreviewService::endPreviews(const std::string& input) {
   sources_.erase(input);
   std::vector<uint64_t> ending;
   for (auto& [id, preview] : previews_)
     if (preview->input() == input) ending.push_back(id);
   for (uint64_t id : ending) end(id, "the input's pipeline stopped");
+}
+
+void PreviewService::withdraw(const std::string& input) {
+  endPreviews(input);
   if (next_) next_->withdraw(input);
 }
 
@@ -261,9 +266,10 @@ Result<uint64_t> PreviewService::open(const std::string& input, DataFn data, End
                 "input");
   const Source& source = it->second;
   if (!source.video && !source.audio)
-    return fail(ErrorCode::Invalid,
-                "input \"" + input + "\" has no stream a browser can play (H.264/H.265, AAC/MP3/Opus)",
-                "input");
+    return fail(
+        ErrorCode::Invalid,
+        "input \"" + input + "\" has no stream a browser can play (H.264/H.265, AAC/MP3/Opus)",
+        "input");
   if (previews_.size() >= max_previews_)
     return fail(ErrorCode::Unavailable, "too many previews running (at most " +
                                             std::to_string(max_previews_) +
@@ -271,16 +277,16 @@ Result<uint64_t> PreviewService::open(const std::string& input, DataFn data, End
   const uint64_t id = next_id_++;
   auto handoff = std::make_shared<PreviewHandoff>();
   handoff->data = std::move(data);
-  auto preview = std::make_unique<PreviewPipeline>(input, input + "-" + std::to_string(id),
-                                                   handoff, std::move(on_end));
+  auto preview = std::make_unique<PreviewPipeline>(input, input + "-" + std::to_string(id), handoff,
+                                                   std::move(on_end));
   preview->on_bus_end = [this, id](const std::string& reason) { end(id, reason); };
   if (auto built = preview->build(source.video, source.video_codec, source.audio,
                                   source.audio_codec, source.base_time);
       !built)
     return tl::unexpected(built.error());
   previews_.emplace(id, std::move(preview));
-  MLS_INFO("preview", "%s: preview %" G_GUINT64_FORMAT " started (%zu running)", input.c_str(),
-           id, previews_.size());
+  MLS_INFO("preview", "%s: preview %" G_GUINT64_FORMAT " started (%zu running)", input.c_str(), id,
+           previews_.size());
   return id;
 }
 

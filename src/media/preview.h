@@ -75,6 +75,7 @@ class PreviewService final : public Publisher {
     GstClockTime base_time = GST_CLOCK_TIME_NONE;
   };
   void end(uint64_t id, const std::string& reason);
+  void endPreviews(const std::string& input);  // every preview of the input, and its source
 
   Publisher* next_;  // not owned; may be null
   const size_t max_previews_;

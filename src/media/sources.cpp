@@ -1,6 +1,7 @@
 // Per-scheme source recipes. See sources.h.
 #include "media/sources.h"
 
+#include "media/encoders.h"
 #include "media/media_log.h"
 #include "model/source_params.h"
 
@@ -42,10 +43,10 @@ Result<SourceRecipe> buildTest(GstBin* bin, const model::Url& url) {
       if (!*r) return fail(r->error());
     gst_util_set_object_arg(G_OBJECT(*src), "pattern", params->pattern.c_str());
     g_object_set(*src, "is-live", TRUE, nullptr);
-    g_autoptr(GstCaps) raw = gst_caps_new_simple(
-        "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, params->width,
-        "height", G_TYPE_INT, params->height, "framerate", GST_TYPE_FRACTION, params->fps, 1,
-        nullptr);
+    g_autoptr(GstCaps) raw =
+        gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
+                            params->width, "height", G_TYPE_INT, params->height, "framerate",
+                            GST_TYPE_FRACTION, params->fps, 1, nullptr);
     g_object_set(*caps, "caps", raw, nullptr);
     g_object_set(*overlay, "font-desc", "Sans 24", nullptr);
     gst_util_set_object_arg(G_OBJECT(*enc), "tune", "zerolatency");
@@ -59,8 +60,8 @@ Result<SourceRecipe> buildTest(GstBin* bin, const model::Url& url) {
         "videotestsrc is-live=true pattern=%s ! video/x-raw,format=I420,width=%d,height=%d,"
         "framerate=%d/1 ! timeoverlay ! x264enc tune=zerolatency speed-preset=ultrafast "
         "bitrate=%d key-int-max=%d ! h264parse",
-        params->pattern.c_str(), params->width, params->height, params->fps,
-        params->bitrate_kbps, params->fps * 2);
+        params->pattern.c_str(), params->width, params->height, params->fps, params->bitrate_kbps,
+        params->fps * 2);
     launch = video_launch;
   }
   if (params->audio) {
@@ -107,6 +108,33 @@ Result<SourceRecipe> buildRtsp(GstBin* bin, const model::InputSpec& input,
   return recipe;
 }
 
+// appsrc ! parser per announced stream; the Ingest feeds the appsrcs from the RECORD media.
+Result<SourceRecipe> buildPublish(GstBin* bin, const std::vector<std::string>& codecs) {
+  if (codecs.empty()) return fail(ErrorCode::Unavailable, "nobody is publishing to this input");
+  SourceRecipe recipe;
+  recipe.wait_for_media = true;
+  int index = 0;
+  for (const std::string& codec : codecs) {
+    const std::string name = "publish-" + std::to_string(index++);
+    const char* parser = parserFor(codec);
+    if (!parser) return fail(ErrorCode::Invalid, "mls does not carry " + codec);
+    auto src = add(bin, "appsrc", name.c_str());
+    if (!src) return fail(src.error());
+    auto parse = add(bin, parser);
+    if (!parse) return fail(parse.error());
+    g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
+                 "max-bytes", static_cast<guint64>(0), "block", FALSE, "emit-signals", FALSE,
+                 nullptr);
+    if (!gst_element_link(*src, *parse))
+      return fail(ErrorCode::Internal, "cannot link the " + codec + " parser of a publisher");
+    recipe.stream_pads.push_back(gst_element_get_static_pad(*parse, "src"));
+    recipe.publish_sources.push_back(*src);
+    if (!recipe.launch.empty()) recipe.launch += "  ";
+    recipe.launch += "appsrc name=" + name + " format=time is-live=true ! " + parser;
+  }
+  return recipe;
+}
+
 }  // namespace
 
 Result<GstElement*> makeElement(const char* factory, const char* name) {
@@ -142,11 +170,13 @@ std::string runnableLaunch(const std::string& recipe) {
 }
 
 Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
-                                 const std::string& media_dir, const SourceDefaults& defaults) {
+                                 const std::string& media_dir, const SourceDefaults& defaults,
+                                 const std::vector<std::string>& publish_codecs) {
   auto url = model::parseInputUrl(input.url, media_dir);
   if (!url) return fail(url.error());
   const std::string& scheme = url->scheme;
   if (scheme == "test") return buildTest(bin, *url);
+  if (model::isRtspPublish(*url)) return buildPublish(bin, publish_codecs);
   if (scheme == "rtsp" || scheme == "rtsps") return buildRtsp(bin, input, defaults);
 
   SourceRecipe recipe;
@@ -174,7 +204,8 @@ Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
     g_autoptr(GstCaps) caps = gst_caps_from_string("video/mpegts,systemstream=true");
     g_object_set(src, "address", params->host.c_str(), "port", params->port, "caps", caps,
                  "buffer-size", 4 * 1024 * 1024, nullptr);
-    if (!params->iface.empty()) g_object_set(src, "multicast-iface", params->iface.c_str(), nullptr);
+    if (!params->iface.empty())
+      g_object_set(src, "multicast-iface", params->iface.c_str(), nullptr);
     recipe.launch = "udpsrc address=" + params->host + " port=" + std::to_string(params->port) +
                     " caps=video/mpegts,systemstream=true ! parsebin";
   } else if (scheme == "http" || scheme == "https") {

@@ -3,6 +3,8 @@
 //  - test://       static pads (videotestsrc → x264enc → h264parse, audiotestsrc → AAC → aacparse)
 //  - rtsp(s)://    rtspsrc; each RTP pad it adds goes through its own parsebin (depay + parse);
 //                  H.264/H.265 are depayloaded into whole access units first (InputPipeline)
+//  - rtsp://…?mode=publish   one appsrc per stream of the publisher's RECORD media (fed through
+//                  its Ingest, ingest.h), each with its parser; live once media arrives
 //  - rtmp(s)://, srt://, udp://, http(s)…m3u8, file://   one element whose src pad feeds a parsebin
 //    (flvdemux, tsdemux, hlsdemux, qtdemux are plugged by parsebin)
 // file:// streams are paced to the clock (they are not live) and may loop; HLS is paced too (it
@@ -27,7 +29,11 @@ struct SourceRecipe {
   GstElement* rtp_source = nullptr;  // rtspsrc: RTP pads appear on pad-added (borrowed)
   GstElement* parse_from = nullptr;  // element whose static "src" pad feeds one parsebin (borrowed)
   bool paced = false;                // pace to the clock: not live (file://) or bursty (HLS)
-  std::string launch;                // gst-launch-1.0 description of what was built (secrets masked)
+  // Publish inputs: the appsrc of each stream the publisher announced, in its order (borrowed),
+  // and the streams are ready only once media flows (their pads exist before it does).
+  std::vector<GstElement*> publish_sources;
+  bool wait_for_media = false;
+  std::string launch;  // gst-launch-1.0 description of what was built (secrets masked)
 };
 
 struct SourceDefaults {
@@ -37,8 +43,10 @@ struct SourceDefaults {
 
 // Adds the source elements for `input` to `bin`. ErrorCode::Invalid when the URL cannot be
 // served (also checked at the API), ErrorCode::Internal when an element is missing.
+// `publish_codecs`: for a publish input, the codecs of the streams its publisher announced.
 Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
-                                 const std::string& media_dir, const SourceDefaults& defaults);
+                                 const std::string& media_dir, const SourceDefaults& defaults,
+                                 const std::vector<std::string>& publish_codecs = {});
 
 // A recipe's description (chains separated by two spaces, each ending where the input's tees
 // begin) as a gst-launch-1.0 description that runs on its own: each chain ends in a fakesink, a

@@ -27,6 +27,8 @@ class Supervisor {
 
   // Where live inputs are published (not owned; must outlive the Supervisor). Set before apply().
   void setPublisher(Publisher* publisher) { ctx_.publisher = publisher; }
+  // Where publish inputs accept their publishers (not owned; must outlive the Supervisor).
+  void setIngestHost(IngestHost* host) { ctx_.ingest_host = host; }
 
   void apply(const model::Config& config);
 

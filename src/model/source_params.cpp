@@ -1,4 +1,4 @@
-// Parameters of test://, srt:// and udp:// URLs. See source_params.h.
+// Parameters of test://, srt://, udp:// and publish rtsp:// URLs. See source_params.h.
 #include "model/source_params.h"
 
 #include <gio/gio.h>
@@ -282,6 +282,42 @@ Result<UdpParams> udpParams(const Url& url) {
     params.ttl = *ttl;
   }
   return params;
+}
+
+bool isRtspPublish(const Url& url) {
+  auto it = url.query.find("mode");
+  return (url.scheme == "rtsp" || url.scheme == "rtsps") && it != url.query.end() &&
+         it->second == "publish";
+}
+
+bool isRtspPublishUrl(std::string_view text) {
+  auto url = parseUrl(text);
+  return url && isRtspPublish(*url);
+}
+
+Result<void> checkRtspPublish(const Url& url, const std::string& input, int rtsp_port) {
+  const std::string example = "rtsp://0.0.0.0:" + std::to_string(rtsp_port > 0 ? rtsp_port : 8554) +
+                              "/" + input + "?mode=publish";
+  if (url.scheme != "rtsp") {
+    return invalid("publish inputs are served by mlsd's own RTSP server: use " + example);
+  }
+  if (auto ok = checkNoUserInfo(url, ": publishers authenticate with --rtsp-publish-credentials");
+      !ok) {
+    return fail(ok.error());
+  }
+  if (auto ok = checkQueryKeys(url, {"mode"}); !ok) {
+    return fail(ok.error());
+  }
+  if (url.path != "/" + input) {
+    std::string shown = url.path.size() > 70 ? url.path.substr(0, 70) + "..." : url.path;
+    return invalid("a publish input is published at its own name: the path must be /" + input +
+                   " (got '" + shown + "'), like " + example);
+  }
+  if (url.port != 0 && rtsp_port > 0 && url.port != rtsp_port) {
+    return invalid("the RTSP server listens on port " + std::to_string(rtsp_port) + ", not " +
+                   std::to_string(url.port) + ": use " + example + " (or leave the port out)");
+  }
+  return {};
 }
 
 }  // namespace mls::model

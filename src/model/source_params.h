@@ -60,4 +60,13 @@ struct UdpParams {
 };
 Result<UdpParams> udpParams(const Url& url);
 
+// rtsp://HOST[:PORT]/<input>?mode=publish: a publish input. It pulls nothing; an encoder pushes
+// to mlsd's own RTSP server (ANNOUNCE/RECORD at rtsp://HOST:PORT/<input>). The path must be the
+// input's name (that is where the server accepts it), the port, when given, the RTSP server's
+// (`rtsp_port`; 0 skips that check), the host is informative. No user or password (publishers
+// authenticate with --rtsp-publish-credentials) and no other query parameter.
+bool isRtspPublish(const Url& url);
+bool isRtspPublishUrl(std::string_view text);
+Result<void> checkRtspPublish(const Url& url, const std::string& input, int rtsp_port);
+
 }  // namespace mls::model

@@ -27,11 +27,11 @@ struct TranscodeSettings {
   std::string video_codec = "h264";  // "h264" or "h265"
   int width = 0;                     // 0: keep the input's
   int height = 0;
-  int framerate = 0;              // frames per second; 0: keep the input's
-  int bitrate_kbps = 0;           // video bitrate, CBR; 0: 2500
-  int rotation = 0;               // clockwise degrees: 0, 90, 180, 270
-  int keyframe_interval_s = 2;    // seconds between keyframes
-  int audio_bitrate_kbps = 128;   // AAC bitrate
+  int framerate = 0;             // frames per second; 0: keep the input's
+  int bitrate_kbps = 0;          // video bitrate, CBR; 0: 2500
+  int rotation = 0;              // clockwise degrees: 0, 90, 180, 270
+  int keyframe_interval_s = 2;   // seconds between keyframes
+  int audio_bitrate_kbps = 128;  // AAC bitrate
 
   bool operator==(const TranscodeSettings&) const = default;
 };
@@ -53,13 +53,13 @@ struct InputSpec {
   std::string name;  // ^[a-z0-9][a-z0-9_-]{0,63}$, unique
   std::string url;   // full URL, secrets included
   bool enabled = true;
-  bool record = false;         // recording wanted (persisted: it survives a restart)
-  std::string transport;       // rtsp(s): "tcp" (default when empty) or "udp"
-  bool loop = false;           // file://: start again at the end
-  int stall_timeout_ms = 0;    // 0: the server default (3000)
-  int latency_ms = -1;         // rtsp/srt jitter-buffer latency; -1: element default
-  int segment_duration_s = 0;       // recording segment length; 0: the server default
-  int retention_max_age_s = 0;      // delete finished segments older than this; 0: server default
+  bool record = false;          // recording wanted (persisted: it survives a restart)
+  std::string transport;        // rtsp(s): "tcp" (default when empty) or "udp"
+  bool loop = false;            // file://: start again at the end
+  int stall_timeout_ms = 0;     // 0: the server default (3000)
+  int latency_ms = -1;          // rtsp/srt jitter-buffer latency; -1: element default
+  int segment_duration_s = 0;   // recording segment length; 0: the server default
+  int retention_max_age_s = 0;  // delete finished segments older than this; 0: server default
   std::vector<OutputSpec> outputs;
 
   bool operator==(const InputSpec&) const = default;
@@ -80,6 +80,9 @@ struct Config {
 // What validation needs to know about the server (file:// is confined to media_dir).
 struct ValidationContext {
   std::string media_dir;  // absolute, canonical; empty: file:// inputs are refused
+  // The embedded RTSP server's port: a publish input's URL (rtsp://…?mode=publish) that names a
+  // port must name this one. 0: not known yet (the state file at start-up), not checked.
+  int rtsp_port = 0;
 };
 
 }  // namespace mls::model

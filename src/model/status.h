@@ -49,10 +49,10 @@ struct MediaInfo {
 
 // The recorder of an input (recording_runner.h): RunStatus plus the files it writes.
 struct RecordingStatus {
-  RunStatus run;                // Stopped when the input is not being recorded
-  std::string segment;          // the file being written, empty when none
-  int segments = 0;             // segments opened since recording started
-  int64_t started_unix_s = 0;   // when recording was started (0: not recording)
+  RunStatus run;               // Stopped when the input is not being recorded
+  std::string segment;         // the file being written, empty when none
+  int segments = 0;            // segments opened since recording started
+  int64_t started_unix_s = 0;  // when recording was started (0: not recording)
 };
 
 // One RTSP session playing a published input (GET /api/v1/rtsp/sessions).
@@ -61,6 +61,7 @@ struct RtspSession {
   std::string session;    // the RTSP session id
   std::string client;     // the client's IP address
   std::string transport;  // "tcp" (interleaved in the RTSP connection), "udp" or "udp-multicast"
+  std::string role;       // "read" (DESCRIBE/PLAY) or "publish" (ANNOUNCE/RECORD)
 };
 
 // One input served by the RTSP server (Go-MLS GET /api/rtsp/status).

@@ -11,6 +11,7 @@
 
 #include "model/names.h"
 #include "model/presets.h"
+#include "model/source_params.h"
 #include "model/units.h"
 #include "model/url.h"
 
@@ -115,6 +116,20 @@ Result<void> validateInput(const InputSpec& input, const ValidationContext& ctx)
     return fail(url.error());
   }
   const std::string& scheme = url->scheme;
+  const bool publish = isRtspPublish(*url);
+  if (publish) {
+    if (auto ok = checkRtspPublish(*url, input.name, ctx.rtsp_port); !ok) {
+      return ok;
+    }
+    if (!input.transport.empty()) {
+      return invalid(
+          "transport does not apply to a publish input: the publisher chooses TCP or UDP",
+          "transport");
+    }
+    if (input.latency_ms != -1) {
+      return invalid("latency_ms does not apply to a publish input", "latency_ms");
+    }
+  }
   if (!input.transport.empty()) {
     if (input.transport != "tcp" && input.transport != "udp") {
       return invalid("transport must be \"tcp\" or \"udp\" (or \"\" for tcp)", "transport");

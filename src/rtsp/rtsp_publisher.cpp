@@ -5,6 +5,7 @@
 
 #include "core/log.h"
 #include "media/input_pipeline.h"
+#include "rtsp/access_policy.h"
 #include "rtsp/tap_media_factory.h"
 
 GST_DEBUG_CATEGORY_STATIC(mls_rtsp_debug);
@@ -23,6 +24,15 @@ bool sessionPlays(GstRTSPSession* session, const std::string& path) {
   return media && matched == static_cast<gint>(path.size());
 }
 
+// Whether `session`'s media at `path` is a publisher's (RECORD), not a reader's.
+bool sessionRecords(GstRTSPSession* session, const std::string& path) {
+  gint matched = 0;
+  GstRTSPSessionMedia* media = gst_rtsp_session_get_media(session, path.c_str(), &matched);
+  if (!media) return false;
+  GstRTSPMedia* m = gst_rtsp_session_media_get_media(media);
+  return m && (gst_rtsp_media_get_transport_mode(m) & GST_RTSP_TRANSPORT_MODE_RECORD);
+}
+
 struct PathFilter {
   const std::string* path;
   int count = 0;
@@ -32,7 +42,8 @@ struct PathFilter {
 GstRTSPFilterResult countSession(GstRTSPSessionPool*, GstRTSPSession* session,
                                  gpointer data) noexcept {
   auto* filter = static_cast<PathFilter*>(data);
-  if (sessionPlays(session, *filter->path)) filter->count++;
+  if (sessionPlays(session, *filter->path) && !sessionRecords(session, *filter->path))
+    filter->count++;
   return GST_RTSP_FILTER_KEEP;
 }
 
@@ -52,8 +63,8 @@ GstRTSPFilterResult clientSessionMatches(GstRTSPClient*, GstRTSPSession* session
 
 GstRTSPFilterResult closeClient(GstRTSPServer*, GstRTSPClient* client, gpointer data) noexcept {
   auto* filter = static_cast<PathFilter*>(data);
-  GList* sessions = gst_rtsp_client_session_filter(
-      client, clientSessionMatches, const_cast<std::string*>(filter->path));
+  GList* sessions = gst_rtsp_client_session_filter(client, clientSessionMatches,
+                                                   const_cast<std::string*>(filter->path));
   if (!sessions && !filter->path->empty()) return GST_RTSP_FILTER_KEEP;
   filter->sessions = g_list_concat(filter->sessions, sessions);
   filter->count++;
@@ -67,8 +78,8 @@ std::string transportOf(GstRTSPSession* session, const std::string& path) {
   GstRTSPSessionMedia* media = gst_rtsp_session_get_media(session, path.c_str(), &matched);
   if (!media) return {};
   GstRTSPStreamTransport* stream = gst_rtsp_session_media_get_transport(media, 0);
-  const GstRTSPTransport* transport = stream ? gst_rtsp_stream_transport_get_transport(stream)
-                                             : nullptr;
+  const GstRTSPTransport* transport =
+      stream ? gst_rtsp_stream_transport_get_transport(stream) : nullptr;
   if (!transport) return {};
   switch (transport->lower_transport) {
     case GST_RTSP_LOWER_TRANS_TCP:
@@ -81,7 +92,7 @@ std::string transportOf(GstRTSPSession* session, const std::string& path) {
 }
 
 struct SessionList {
-  const std::vector<std::string>* inputs;  // published inputs
+  const std::vector<std::string>* inputs;  // published inputs and publish inputs
   std::vector<model::RtspSession> sessions;
 };
 
@@ -100,8 +111,9 @@ GstRTSPFilterResult listClientSessions(GstRTSPServer*, GstRTSPClient* client,
     for (const std::string& input : *list->inputs) {
       const std::string path = mountPath(input);
       if (!sessionPlays(session, path)) continue;
-      list->sessions.push_back(
-          {input, gst_rtsp_session_get_sessionid(session), ip, transportOf(session, path)});
+      list->sessions.push_back({input, gst_rtsp_session_get_sessionid(session), ip,
+                                transportOf(session, path),
+                                sessionRecords(session, path) ? "publish" : "read"});
     }
   }
   g_list_free_full(sessions, g_object_unref);
@@ -113,29 +125,23 @@ GstRTSPFilterResult listClientSessions(GstRTSPServer*, GstRTSPClient* client,
 RtspPublisher::RtspPublisher() {
   GST_DEBUG_CATEGORY_INIT(mls_rtsp_debug, "mls-rtsp", 0, "mls RTSP publication");
   server_ = adopt(gst_rtsp_server_new());
+  policy_ = adopt(newAccessPolicy());
+  gst_rtsp_server_set_auth(server_.get(), policy_.get());
 }
 
 RtspPublisher::~RtspPublisher() { stop(); }
 
-// The role a client's credentials give it, and the permissions factories grant that role.
-constexpr const char* kReaderRole = "reader";
-
 void RtspPublisher::requireReadCredentials(const std::string& user, const std::string& password,
                                            bool basic, bool digest) {
-  g_autoptr(GstRTSPAuth) auth = gst_rtsp_auth_new();
-  g_autoptr(GstRTSPToken) token = gst_rtsp_token_new(GST_RTSP_TOKEN_MEDIA_FACTORY_ROLE,
-                                                     G_TYPE_STRING, kReaderRole, nullptr);
-  if (basic) {
-    g_autofree gchar* encoded = gst_rtsp_auth_make_basic(user.c_str(), password.c_str());
-    gst_rtsp_auth_add_basic(auth, encoded, token);
-  }
-  if (digest) gst_rtsp_auth_add_digest(auth, user.c_str(), password.c_str(), token);
-  gst_rtsp_auth_set_supported_methods(
-      auth, static_cast<GstRTSPAuthMethod>((basic ? GST_RTSP_AUTH_BASIC : 0) |
-                                           (digest ? GST_RTSP_AUTH_DIGEST : 0)));
-  gst_rtsp_server_set_auth(server_.get(), auth);
-  read_auth_ = true;
+  requireCredentials(policy_.get(), Side::Read, user, password, basic, digest);
   MLS_INFO("rtsp", "RTSP clients must authenticate to play (%s%s%s)", basic ? "basic" : "",
+           basic && digest ? ", " : "", digest ? "digest" : "");
+}
+
+void RtspPublisher::requirePublishCredentials(const std::string& user, const std::string& password,
+                                              bool basic, bool digest) {
+  requireCredentials(policy_.get(), Side::Publish, user, password, basic, digest);
+  MLS_INFO("rtsp", "RTSP publishers must authenticate (%s%s%s)", basic ? "basic" : "",
            basic && digest ? ", " : "", digest ? "digest" : "");
 }
 
@@ -159,7 +165,7 @@ Result<uint16_t> RtspPublisher::listen(const std::string& host, uint16_t port) {
 }
 
 void RtspPublisher::publish(const std::string& input, media::InputPipeline& pipeline) {
-  withdraw(input);  // a previous pipeline's publication, if any
+  if (published_.contains(input)) withdraw(input);  // a previous pipeline's publication
   if (!source_) return;
   const model::MediaInfo& media = pipeline.media();
   auto stream = [&](bool present, const std::string& codec, media::TapKind kind) {
@@ -167,8 +173,7 @@ void RtspPublisher::publish(const std::string& input, media::InputPipeline& pipe
     if (!present) return s;
     s.codec = codec;
     if (!payloaderFor(codec)) {
-      MLS_WARN("rtsp", "%s: %s cannot be served over RTSP; left out", input.c_str(),
-               codec.c_str());
+      MLS_WARN("rtsp", "%s: %s cannot be served over RTSP; left out", input.c_str(), codec.c_str());
       return s;
     }
     auto tap = pipeline.tap(kind);
@@ -186,30 +191,77 @@ void RtspPublisher::publish(const std::string& input, media::InputPipeline& pipe
     MLS_WARN("rtsp", "%s: nothing to serve over RTSP", input.c_str());
     return;
   }
-  auto source = std::make_shared<TapSource>(input, std::move(video), std::move(audio),
-                                            pipeline.baseTime());
-  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
-  GstRTSPMediaFactory* factory = newTapMediaFactory(source);
-  if (read_auth_) {
-    gst_rtsp_media_factory_add_role(factory, kReaderRole, GST_RTSP_PERM_MEDIA_FACTORY_ACCESS,
-                                    G_TYPE_BOOLEAN, TRUE, GST_RTSP_PERM_MEDIA_FACTORY_CONSTRUCT,
-                                    G_TYPE_BOOLEAN, TRUE, nullptr);
+  auto source =
+      std::make_shared<TapSource>(input, std::move(video), std::move(audio), pipeline.baseTime());
+  published_[input] = {source, g_get_real_time() / G_USEC_PER_SEC};
+  if (auto ingest = ingests_.find(input); ingest != ingests_.end()) {
+    setTapSource(ingest->second.factory.get(), std::move(source));  // the mount is there
+    GST_INFO("%s: served at %s", input.c_str(), mountPath(input).c_str());
+    return;
   }
+  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
+  GstRTSPMediaFactory* factory = newTapMediaFactory(std::move(source));
   gst_rtsp_mount_points_add_factory(mounts, mountPath(input).c_str(), factory);  // takes it
-  published_[input] = {std::move(source), g_get_real_time() / G_USEC_PER_SEC};
   GST_INFO("%s: mounted at %s", input.c_str(), mountPath(input).c_str());
 }
 
 void RtspPublisher::withdraw(const std::string& input) {
   auto it = published_.find(input);
-  if (it == published_.end()) return;
+  auto ingest = ingests_.find(input);
+  if (it == published_.end() && ingest == ingests_.end()) return;
+  const std::string path = mountPath(input);
+  if (it != published_.end()) {
+    if (ingest != ingests_.end()) {
+      setTapSource(ingest->second.factory.get(), nullptr);  // readers: 404 until live again
+    } else {
+      g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
+      gst_rtsp_mount_points_remove_factory(mounts, path.c_str());  // new clients: 404
+    }
+    it->second.source->detach();  // media still playing get no more buffers from the taps
+    published_.erase(it);
+  }
+  closeClients(path);  // readers, and a publish input's publisher
+  GST_INFO("%s: withdrawn", input.c_str());
+}
+
+Result<void> RtspPublisher::openIngest(const std::string& input,
+                                       std::shared_ptr<media::Ingest> ingest) {
+  if (!source_) return fail(ErrorCode::Unavailable, "the RTSP server is not running");
+  closeIngest(input);
+  if (ingests_.empty()) {
+    // gst-rtsp-server serves every client on one shared thread by default, and a reader's
+    // DESCRIBE waits on it for its media to preroll. A publisher over TCP sends its RTP on its
+    // RTSP connection, read on that same thread: the first reader would wait for media that
+    // cannot arrive (measured: the input stalled, the reader timed out). With a publish input,
+    // each client gets its own thread (it ends with the client).
+    g_autoptr(GstRTSPThreadPool) pool = gst_rtsp_server_get_thread_pool(server_.get());
+    if (gst_rtsp_thread_pool_get_max_threads(pool) != -1) {
+      gst_rtsp_thread_pool_set_max_threads(pool, -1);
+      GST_INFO("publish inputs: one thread per RTSP client");
+    }
+  }
+  g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
+  GstRTSPMediaFactory* factory = newIngestMediaFactory(ingest);
+  IngestMount mount{retain(factory), std::move(ingest)};
+  gst_rtsp_mount_points_add_factory(mounts, mountPath(input).c_str(), factory);  // takes it
+  ingests_[input] = std::move(mount);
+  const std::string host = host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_;
+  MLS_INFO("rtsp", "%s: accepting a publisher at rtsp://%s:%u%s", input.c_str(), host.c_str(),
+           port_, mountPath(input).c_str());
+  return {};
+}
+
+void RtspPublisher::closeIngest(const std::string& input) {
+  auto it = ingests_.find(input);
+  if (it == ingests_.end()) return;
+  if (published_.contains(input)) withdraw(input);
+  it->second.ingest->close();
   const std::string path = mountPath(input);
   g_autoptr(GstRTSPMountPoints) mounts = gst_rtsp_server_get_mount_points(server_.get());
-  gst_rtsp_mount_points_remove_factory(mounts, path.c_str());  // new clients: 404
-  it->second.source->detach();  // media still playing get no more buffers from the taps
-  published_.erase(it);
+  gst_rtsp_mount_points_remove_factory(mounts, path.c_str());
+  ingests_.erase(it);
   closeClients(path);
-  GST_INFO("%s: unmounted", input.c_str());
+  GST_INFO("%s: no longer accepting a publisher", input.c_str());
 }
 
 void RtspPublisher::closeClients(const std::string& path) {
@@ -240,6 +292,8 @@ int RtspPublisher::clients(const std::string& input) const {
 std::vector<model::RtspSession> RtspPublisher::sessions() const {
   std::vector<std::string> inputs;
   for (const auto& [input, publication] : published_) inputs.push_back(input);
+  for (const auto& [input, mount] : ingests_)
+    if (!published_.contains(input)) inputs.push_back(input);
   SessionList list{&inputs, {}};
   if (server_) gst_rtsp_server_client_filter(server_.get(), listClientSessions, &list);
   return list.sessions;
@@ -255,6 +309,7 @@ std::vector<model::RtspPublication> RtspPublisher::publications() const {
 void RtspPublisher::stop() {
   if (!server_) return;
   while (!published_.empty()) withdraw(published_.begin()->first);
+  while (!ingests_.empty()) closeIngest(ingests_.begin()->first);
   if (source_) {
     source_.reset();  // stop accepting connections
     closeClients("");

@@ -3,9 +3,11 @@
 
 #include <gst/app/gstappsrc.h>
 
+#include <mutex>
 #include <string>
 
 #include "media/encoders.h"
+#include "rtsp/record_media.h"
 
 GST_DEBUG_CATEGORY_STATIC(mls_rtsp_factory_debug);
 #define GST_CAT_DEFAULT mls_rtsp_factory_debug
@@ -19,6 +21,7 @@ constexpr const char* kSubscriptionKey = "mls-tap-subscription";
 struct SubscriptionHandle {
   std::weak_ptr<mls::rtsp::TapSource> source;
   uint64_t id = 0;
+  GstClockTime base_time = 0;  // the source's: the media pipeline takes it
   void release() noexcept {
     if (auto s = source.lock()) s->release(id);
   }
@@ -32,9 +35,18 @@ void deleteHandle(gpointer data) noexcept {
 
 }  // namespace
 
+// The factory's mls state, owned by the factory (C++ members in a GObject instance struct would
+// not be constructed).
+struct FactoryState {
+  std::mutex lock;
+  std::shared_ptr<mls::rtsp::TapSource> source;  // protected by lock: what readers play
+  uint64_t generation = 0;                       // protected by lock: bumped with each source
+  std::shared_ptr<mls::media::Ingest> ingest;    // set before use, then immutable
+};
+
 struct _MlsTapMediaFactory {
   GstRTSPMediaFactory parent;
-  std::shared_ptr<mls::rtsp::TapSource>* source;  // owned; set once before the factory is used
+  FactoryState* state;  // owned
 };
 
 G_DEFINE_TYPE(MlsTapMediaFactory, mls_tap_media_factory, GST_TYPE_RTSP_MEDIA_FACTORY)
@@ -67,8 +79,8 @@ GstElement* addStream(GstBin* bin, const TapStream& stream, const char* kind, in
       if (e) gst_object_unref(gst_object_ref_sink(e));
     return nullptr;
   }
-  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
-               "max-bytes", (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
+  g_object_set(src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE, "max-bytes",
+               (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
   if (stream.caps) g_object_set(src, "caps", stream.caps.get(), nullptr);
   g_object_set(pay, "pt", 96u + static_cast<guint>(index), nullptr);
   if (stream.codec == "h264" || stream.codec == "h265")
@@ -84,8 +96,18 @@ GstElement* addStream(GstBin* bin, const TapStream& stream, const char* kind, in
 
 namespace {
 
+std::shared_ptr<mls::rtsp::TapSource> currentSource(GstRTSPMediaFactory* factory) {
+  FactoryState* state = MLS_TAP_MEDIA_FACTORY(factory)->state;
+  std::lock_guard<std::mutex> guard(state->lock);
+  return state->source;
+}
+
 GstElement* createElement(GstRTSPMediaFactory* factory, const GstRTSPUrl*) noexcept {
-  auto& source = *MLS_TAP_MEDIA_FACTORY(factory)->source;
+  std::shared_ptr<mls::rtsp::TapSource> source = currentSource(factory);
+  if (!source) {
+    GST_INFO_OBJECT(factory, "nothing to serve: the input is not live");
+    return nullptr;
+  }
   GstElement* bin = gst_bin_new("mls-media");
   int index = 0;
   GstElement* video = mls::rtsp::addStream(GST_BIN(bin), source->video(), "video", index);
@@ -103,8 +125,8 @@ GstElement* createElement(GstRTSPMediaFactory* factory, const GstRTSPUrl*) noexc
     gst_object_unref(gst_object_ref_sink(bin));
     return nullptr;
   }
-  g_object_set_data_full(G_OBJECT(bin), kSubscriptionKey, new SubscriptionHandle{source, id},
-                         deleteHandle);
+  g_object_set_data_full(G_OBJECT(bin), kSubscriptionKey,
+                         new SubscriptionHandle{source, id, source->baseTime()}, deleteHandle);
   GST_INFO_OBJECT(factory, "%s: new media, subscription %" G_GUINT64_FORMAT,
                   source->input().c_str(), id);
   return bin;
@@ -112,33 +134,85 @@ GstElement* createElement(GstRTSPMediaFactory* factory, const GstRTSPUrl*) noexc
 
 // The media pipeline runs on the input's clock and base time: input running time is media
 // running time, so the fed timestamps need no offset and live sinks send them on time.
+// A publisher's RECORD media keeps gst-rtsp-server's defaults: the input pipeline retimes what it
+// receives (InputPipeline::onFirstBuffer).
 GstElement* createPipeline(GstRTSPMediaFactory* factory, GstRTSPMedia* media) noexcept {
-  auto& source = *MLS_TAP_MEDIA_FACTORY(factory)->source;
   GstElement* pipeline = GST_RTSP_MEDIA_FACTORY_CLASS(mls_tap_media_factory_parent_class)
                              ->create_pipeline(factory, media);
   if (!pipeline) return nullptr;
+  g_autoptr(GstElement) element = gst_rtsp_media_get_element(media);
+  auto* handle =
+      element
+          ? static_cast<SubscriptionHandle*>(g_object_get_data(G_OBJECT(element), kSubscriptionKey))
+          : nullptr;
+  if (!handle) return pipeline;
   g_autoptr(GstClock) clock = gst_system_clock_obtain();
   gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
   gst_element_set_start_time(pipeline, GST_CLOCK_TIME_NONE);
-  gst_element_set_base_time(pipeline, source->baseTime());
+  gst_element_set_base_time(pipeline, handle->base_time);
   return pipeline;
+}
+
+// ANNOUNCE: a RECORD media for the publisher (default_construct with the transport mode fixed
+// at construction, since the factory's mode is PLAY for everyone else). Anything else: PLAY.
+GstRTSPMedia* construct(GstRTSPMediaFactory* factory, const GstRTSPUrl* url) noexcept {
+  GstRTSPContext* ctx = gst_rtsp_context_get_current();
+  if (!mls::rtsp::isPublishRequest(ctx))
+    return GST_RTSP_MEDIA_FACTORY_CLASS(mls_tap_media_factory_parent_class)
+        ->construct(factory, url);
+  FactoryState* state = MLS_TAP_MEDIA_FACTORY(factory)->state;
+  // A SETUP for RECORD without an ANNOUNCE on this connection has nothing to set up.
+  if (!state->ingest || ctx->method != GST_RTSP_ANNOUNCE) return nullptr;
+  GstElement* element = mls::rtsp::newRecordBin(state->ingest, ctx);
+  if (!element) return nullptr;
+  auto* media = GST_RTSP_MEDIA(g_object_new(gst_rtsp_media_factory_get_media_gtype(factory),
+                                            "element", element, "transport-mode",
+                                            GST_RTSP_TRANSPORT_MODE_RECORD, nullptr));
+  // RTCP stays on (the media's default; 1.22 has no public setter for it, and mls never turns
+  // it off on the factory).
+  gst_rtsp_media_collect_streams(media);
+  if (!GST_RTSP_MEDIA_FACTORY_GET_CLASS(factory)->create_pipeline(factory, media)) {
+    g_object_unref(media);
+    return nullptr;
+  }
+  return media;
+}
+
+// The cache key of shared media: none for a publisher's (never shared), the source's generation
+// for readers (every reader of one source shares one media, whatever URL spelling it used).
+gchar* genKey(GstRTSPMediaFactory* factory, const GstRTSPUrl*) noexcept {
+  if (mls::rtsp::isPublishRequest(gst_rtsp_context_get_current())) return nullptr;
+  FactoryState* state = MLS_TAP_MEDIA_FACTORY(factory)->state;
+  std::lock_guard<std::mutex> guard(state->lock);
+  return g_strdup_printf("mls-play-%" G_GUINT64_FORMAT, state->generation);
 }
 
 void onMediaUnprepared(GstRTSPMedia* media, gpointer) noexcept {
   g_autoptr(GstElement) element = gst_rtsp_media_get_element(media);
   if (!element) return;
-  if (auto* handle = static_cast<SubscriptionHandle*>(
-          g_object_get_data(G_OBJECT(element), kSubscriptionKey)))
+  if (auto* handle =
+          static_cast<SubscriptionHandle*>(g_object_get_data(G_OBJECT(element), kSubscriptionKey)))
     handle->release();
 }
 
+void onRecordUnprepared(GstRTSPMedia* media, gpointer) noexcept {
+  mls::rtsp::releaseRecordBin(media);
+}
+
 void configure(GstRTSPMediaFactory* factory, GstRTSPMedia* media) noexcept {
+  const bool record = gst_rtsp_media_get_transport_mode(media) & GST_RTSP_TRANSPORT_MODE_RECORD;
   GST_RTSP_MEDIA_FACTORY_CLASS(mls_tap_media_factory_parent_class)->configure(factory, media);
+  if (record) {
+    gst_rtsp_media_set_transport_mode(media, GST_RTSP_TRANSPORT_MODE_RECORD);
+    gst_rtsp_media_set_shared(media, FALSE);
+    g_signal_connect(media, "unprepared", G_CALLBACK(onRecordUnprepared), nullptr);
+    return;
+  }
   g_signal_connect(media, "unprepared", G_CALLBACK(onMediaUnprepared), nullptr);
 }
 
 void finalize(GObject* object) noexcept {
-  delete MLS_TAP_MEDIA_FACTORY(object)->source;
+  delete MLS_TAP_MEDIA_FACTORY(object)->state;
   G_OBJECT_CLASS(mls_tap_media_factory_parent_class)->finalize(object);
 }
 
@@ -151,20 +225,67 @@ static void mls_tap_media_factory_class_init(MlsTapMediaFactoryClass* klass) {
   factory_class->create_element = createElement;
   factory_class->create_pipeline = createPipeline;
   factory_class->configure = configure;
+  factory_class->construct = construct;
+  factory_class->gen_key = genKey;
 }
 
-static void mls_tap_media_factory_init(MlsTapMediaFactory* self) { self->source = nullptr; }
+static void mls_tap_media_factory_init(MlsTapMediaFactory* self) {
+  self->state = new FactoryState();
+}
 
 namespace mls::rtsp {
 
-GstRTSPMediaFactory* newTapMediaFactory(std::shared_ptr<TapSource> source) {
+namespace {
+
+GstRTSPMediaFactory* newFactory(std::shared_ptr<TapSource> source,
+                                std::shared_ptr<media::Ingest> ingest) {
   auto* self = MLS_TAP_MEDIA_FACTORY(g_object_new(MLS_TYPE_TAP_MEDIA_FACTORY, nullptr));
-  self->source = new std::shared_ptr<TapSource>(std::move(source));
+  self->state->ingest = std::move(ingest);
   auto* factory = GST_RTSP_MEDIA_FACTORY(self);
+  setTapSource(factory, std::move(source));
   gst_rtsp_media_factory_set_shared(factory, TRUE);
   gst_rtsp_media_factory_set_protocols(
       factory, static_cast<GstRTSPLowerTrans>(GST_RTSP_LOWER_TRANS_UDP | GST_RTSP_LOWER_TRANS_TCP));
   return factory;
+}
+
+FactoryState* stateOf(GstRTSPMediaFactory* factory) {
+  return MLS_IS_TAP_MEDIA_FACTORY(factory) ? MLS_TAP_MEDIA_FACTORY(factory)->state : nullptr;
+}
+
+}  // namespace
+
+GstRTSPMediaFactory* newTapMediaFactory(std::shared_ptr<TapSource> source) {
+  return newFactory(std::move(source), nullptr);
+}
+
+GstRTSPMediaFactory* newIngestMediaFactory(std::shared_ptr<media::Ingest> ingest) {
+  return newFactory(nullptr, std::move(ingest));
+}
+
+void setTapSource(GstRTSPMediaFactory* factory, std::shared_ptr<TapSource> source) {
+  FactoryState* state = stateOf(factory);
+  if (!state) return;
+  std::lock_guard<std::mutex> guard(state->lock);
+  state->source = std::move(source);
+  state->generation++;
+}
+
+bool acceptsPublisher(GstRTSPMediaFactory* factory) {
+  FactoryState* state = stateOf(factory);
+  return state && state->ingest;
+}
+
+bool hasPublisher(GstRTSPMediaFactory* factory) {
+  FactoryState* state = stateOf(factory);
+  return state && state->ingest && state->ingest->busy();
+}
+
+bool isServing(GstRTSPMediaFactory* factory) {
+  FactoryState* state = stateOf(factory);
+  if (!state) return false;
+  std::lock_guard<std::mutex> guard(state->lock);
+  return static_cast<bool>(state->source);
 }
 
 }  // namespace mls::rtsp

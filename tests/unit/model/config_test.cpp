@@ -128,6 +128,11 @@ TEST(Options, RtspCredentials) {
   ServerOptions basic = parsed({"--rtsp-auth", "basic"});
   EXPECT_TRUE(basic.rtsp_auth_basic);
   EXPECT_FALSE(basic.rtsp_auth_digest);
+  ServerOptions publish =
+      parsed({"--rtsp-publish-credentials", "encoder:p:w", "--rtsp-read-credentials", "viewer:pw"});
+  EXPECT_EQ(publish.rtsp_publish_user, "encoder");
+  EXPECT_EQ(publish.rtsp_publish_password, "p:w");
+  EXPECT_EQ(publish.rtsp_read_user, "viewer");
 }
 
 TEST(Options, RelativeDirectoriesBecomeAbsolute) {
@@ -209,6 +214,10 @@ TEST(Options, BadValues) {
       {{"--listen", "8080"}, "--listen '8080' has no port"},
       {{"--rtsp-read-credentials", "viewer"}, "--rtsp-read-credentials must be USER:PASSWORD"},
       {{"--rtsp-read-credentials", ":pw"}, "both non-empty"},
+      {{"--rtsp-publish-credentials", "encoder"},
+       "--rtsp-publish-credentials must be USER:PASSWORD"},
+      {{"--rtsp-read-credentials", "cam:a", "--rtsp-publish-credentials", "cam:b"},
+       "need different users"},
       {{"--rtsp-auth", "ntlm"}, "--rtsp-auth must be digest, basic or basic,digest"},
       {{"--media-dir", "/nonexistent/mls-media"}, "is not an existing directory"},
       {{"--state-dir="}, "--state-dir is empty"},

@@ -133,6 +133,44 @@ TEST(ValidateInput, GoodOnes) {
   EXPECT_TRUE(validateInput(i, {}));
 }
 
+TEST(ValidateInput, PublishInputs) {
+  InputSpec i = goodInput("cam");
+  ValidationContext ctx;
+  ctx.rtsp_port = 8554;
+  for (const char* url :
+       {"rtsp://0.0.0.0:8554/cam?mode=publish", "rtsp://127.0.0.1/cam?mode=publish",
+        "rtsp://mls.example/cam?mode=publish"}) {
+    i.url = url;
+    EXPECT_TRUE(validateInput(i, ctx)) << url;
+  }
+  i.url = "rtsp://0.0.0.0:9554/cam?mode=publish";
+  EXPECT_TRUE(validateInput(i, {})) << "the port is checked only once the server's is known";
+  Error e = inputError(i, ctx);
+  EXPECT_EQ(e.field, "url");
+  EXPECT_NE(e.message.find("the RTSP server listens on port 8554, not 9554"), std::string::npos)
+      << e.message;
+
+  i.url = "rtsp://0.0.0.0:8554/other?mode=publish";
+  e = inputError(i, ctx);
+  EXPECT_NE(e.message.find("the path must be /cam (got '/other')"), std::string::npos) << e.message;
+  i.url = "rtsp://0.0.0.0:8554/cam/sub?mode=publish";
+  EXPECT_EQ(inputError(i, ctx).field, "url");
+  i.url = "rtsp://user:pw@0.0.0.0:8554/cam?mode=publish";
+  e = inputError(i, ctx);
+  EXPECT_NE(e.message.find("--rtsp-publish-credentials"), std::string::npos) << e.message;
+  i.url = "rtsp://0.0.0.0:8554/cam?mode=publish&latency=100";
+  EXPECT_EQ(inputError(i, ctx).field, "url");
+  i.url = "rtsps://0.0.0.0:8554/cam?mode=publish";
+  EXPECT_EQ(inputError(i, ctx).field, "url");
+
+  i.url = "rtsp://0.0.0.0:8554/cam?mode=publish";
+  i.transport = "udp";
+  EXPECT_EQ(inputError(i, ctx).field, "transport");
+  i.transport = "";
+  i.latency_ms = 100;
+  EXPECT_EQ(inputError(i, ctx).field, "latency_ms");
+}
+
 TEST(ValidateInput, EachRule) {
   InputSpec i = goodInput("-x");
   EXPECT_EQ(inputError(i).field, "name");
