@@ -25,9 +25,9 @@ bool isPermanentText(const std::string& text) {
   const char* m = text.c_str();
   // rtmp2sink reports a server that accepted the connection but refused `connect` or `publish`
   // (a wrong stream key: nginx-rtmp's on_publish, YouTube, Twitch) as "'publish' cmd failed".
-  for (const char* needle : {"'publish' cmd failed", "'connect' cmd failed", "BadName",
-                             "Unauthorized", "unauthorized", "Forbidden", "rejected",
-                             "Not authorized", "401", "403"}) {
+  for (const char* needle :
+       {"'publish' cmd failed", "'connect' cmd failed", "BadName", "Unauthorized", "unauthorized",
+        "Forbidden", "rejected", "Not authorized", "401", "403"}) {
     if (strstr(m, needle)) return true;
   }
   return false;
@@ -47,6 +47,21 @@ bool isWriteError(GError* error) {
           error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT);
 }
 
+// A recorder's write error, with the file it was writing: GStreamer's own text ("No space left
+// on the resource.") names neither the file nor the disk.
+std::string describeWriteError(GError* error, GstObject* source, const std::string& text) {
+  std::string file;
+  if (source && g_object_class_find_property(G_OBJECT_GET_CLASS(source), "location")) {
+    g_autofree gchar* location = nullptr;
+    g_object_get(source, "location", &location, nullptr);
+    if (location) file = location;
+  }
+  if (file.empty()) return text;
+  if (error->code == GST_RESOURCE_ERROR_NO_SPACE_LEFT)
+    return "the disk is full: cannot write " + file + " (" + text + ")";
+  return "cannot write " + file + ": " + text;
+}
+
 }  // namespace
 
 struct OutputPipeline::Anchor {
@@ -54,7 +69,9 @@ struct OutputPipeline::Anchor {
 };
 
 OutputPipeline::OutputPipeline(std::string name, Callbacks callbacks)
-    : name_(std::move(name)), callbacks_(std::move(callbacks)), anchor_(std::make_shared<Anchor>()) {
+    : name_(std::move(name)),
+      callbacks_(std::move(callbacks)),
+      anchor_(std::make_shared<Anchor>()) {
   anchor_->self = this;
 }
 
@@ -106,9 +123,10 @@ Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createRecorder(
   return self;
 }
 
-Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createFanout(
-    const std::string& input_name, const FanoutSettings& settings, InputPipeline& input,
-    Callbacks callbacks) {
+Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createFanout(const std::string& input_name,
+                                                                     const FanoutSettings& settings,
+                                                                     InputPipeline& input,
+                                                                     Callbacks callbacks) {
   std::unique_ptr<OutputPipeline> self(
       new OutputPipeline(input_name + "/fanout", std::move(callbacks)));
   self->pipeline_ = adoptFloating(GST_ELEMENT(newPipeline("fanout-" + input_name, input)));
@@ -153,8 +171,8 @@ Result<GstElement*> OutputPipeline::addFeed(InputPipeline& input, TapKind kind) 
   auto src = makeElement("appsrc", name.c_str());
   if (!src) return src;
   gst_bin_add(GST_BIN(pipeline_.get()), *src);
-  g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
-               "max-bytes", (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
+  g_object_set(*src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE, "max-bytes",
+               (guint64)0, "block", FALSE, "emit-signals", FALSE, nullptr);
   if (GstCaps* caps = (*tap)->caps()) {
     g_object_set(*src, "caps", caps, nullptr);
     gst_caps_unref(caps);
@@ -240,8 +258,9 @@ gboolean OutputPipeline::onBusMessage(GstBus*, GstMessage* message, gpointer dat
       g_autofree gchar* debug = nullptr;
       gst_message_parse_error(message, &error, &debug);
       std::string text = describeGstError(error, debug);
-      bool permanent = isPermanent(error) || isPermanentText(text) ||
-                       (self->recording_ && isWriteError(error));
+      const bool write_error = self->recording_ && isWriteError(error);
+      if (write_error) text = describeWriteError(error, GST_MESSAGE_SRC(message), text);
+      bool permanent = isPermanent(error) || isPermanentText(text) || write_error;
       GST_WARNING_OBJECT(self->pipeline_.get(), "error from %s: %s",
                          GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text.c_str());
       if (self->drain_reaper_) {

@@ -1,7 +1,8 @@
 // Recordings against the real mlsd: segments that start on a keyframe and play on their own, a
 // clean stop (API or SIGTERM) that finalizes the last segment, kill -9 that loses at most 1 s
-// (the fragment in progress) and is repaired and marked interrupted at the next start, a source that goes away and
-// comes back (new segment), and a recording that cannot write, which disturbs nothing else.
+// (the fragment in progress) and is repaired and marked interrupted at the next start, a source
+// that goes away and comes back (new segment), and a recording that cannot write or fills its disk
+// (a 3 MiB tmpfs), which disturbs nothing else.
 //
 // Peers: nginx-rtmp (source published by ffmpeg, and destination), ffprobe/ffmpeg (verifiers).
 #include <glib.h>
@@ -27,8 +28,8 @@ namespace fs = std::filesystem;
 
 // What ffprobe and ffmpeg say about one segment file.
 struct SegmentCheck {
-  double duration = 0;      // format duration (s)
-  int video_frames = 0;     // decoded
+  double duration = 0;   // format duration (s)
+  int video_frames = 0;  // decoded
   int audio_frames = 0;
   bool first_video_key = false;
   std::string decode_errors;  // ffmpeg -v error -f null: empty when the file decodes cleanly
@@ -74,8 +75,9 @@ SegmentCheck checkSegment(const fs::path& file) {
                  "-show_entries", "frame=key_frame", "-of", "json", file.string()},
                 "ffprobe-keyframe"));
   check.first_video_key = first && jsonInt(first.get(), "frames.0.key_frame") == 1;
-  check.decode_errors = runToText(
-      {"ffmpeg", "-nostdin", "-v", "error", "-i", file.string(), "-f", "null", "-"}, "ffmpeg-decode");
+  check.decode_errors =
+      runToText({"ffmpeg", "-nostdin", "-v", "error", "-i", file.string(), "-f", "null", "-"},
+                "ffmpeg-decode");
   return check;
 }
 
@@ -133,7 +135,8 @@ class RecordingTest : public RelayTest {
       return ::testing::AssertionSuccess();
     return ::testing::AssertionFailure()
            << "recording of " << input << " is " << recordingState(api(), input) << ", not "
-           << state << "\n" << api().context(input);
+           << state << "\n"
+           << api().context(input);
   }
 };
 
@@ -150,7 +153,8 @@ TEST_F(RecordingLifecycle, SegmentsStartOnKeyframesAndStopFinalizesTheLast) {
   const fs::path dir = recordingsDir() / "cam";
   // The test pattern has a keyframe every 2 s: four segments take about 8 s.
   ASSERT_TRUE(waitUntil([&] { return segments(dir).size() >= 4; }, 20s))
-      << segments(dir).size() << " segments\n" << api().context("cam");
+      << segments(dir).size() << " segments\n"
+      << api().context("cam");
   // The fourth file exists from the moment its filesink opens it; the previous segment closes
   // (its marker goes, on the main thread) once its audio has crossed the cut and the muxer has
   // finished, and the API counts the new one when its fragment-opened message is handled: both
@@ -158,8 +162,7 @@ TEST_F(RecordingLifecycle, SegmentsStartOnKeyframesAndStopFinalizesTheLast) {
   EXPECT_TRUE(waitUntil([&] { return markers(dir, ".open").size() == 1; }, 2s))
       << markers(dir, ".open").size() << " segments being written, not one";
   EXPECT_TRUE(waitUntil(
-      [&] { return jsonInt(api().input("cam").get(), "recording.segments").value_or(0) >= 4; },
-      2s))
+      [&] { return jsonInt(api().input("cam").get(), "recording.segments").value_or(0) >= 4; }, 2s))
       << api().context("cam");
   JsonNodePtr input = api().input("cam");
   EXPECT_FALSE(jsonString(input.get(), "recording.segment").value_or("").empty());
@@ -241,12 +244,12 @@ TEST_F(RecordingCrash, KillNineLosesAtMostOneSecondAndIsMarkedInterrupted) {
   // Mid-segment, at a random point of mp4mux's 500 ms fragment: 1.5-2.5 s into it (the next cut
   // comes at 3 s).
   const double kill_after = 1.5 + g_random_double_range(0.0, 1.0);
-  timespec before {};
+  timespec before{};
   clock_gettime(CLOCK_REALTIME, &before);
   const double waited = before.tv_sec + before.tv_nsec / 1e9 - opened;
   std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, kill_after - waited)));
 
-  timespec now {};
+  timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   ExitStatus killed = mlsd().kill9();
   const double kill_time = now.tv_sec + now.tv_nsec / 1e9;
@@ -356,6 +359,74 @@ TEST_F(RecordingIsolation, RecordingThatCannotWriteFailsAloneWithAClearError) {
   ASSERT_EQ(api().post("/api/v1/inputs/cam/recording").status, 200);
   EXPECT_TRUE(waitRecording("cam", "live", 20s));
   EXPECT_EQ(api().outputState("cam", "out"), "live");
+}
+
+// A small file system of its own for the recordings: a 3 MiB tmpfs mounted for the test and
+// unmounted (lazily, whatever still holds it) when it ends. Mounting needs root (CI runs as
+// root); where it cannot mount, the test says so and skips.
+class SmallDisk {
+ public:
+  explicit SmallDisk(const fs::path& dir) : dir_(dir) {
+    fs::create_directories(dir_);
+    Process mount({"mount", "-t", "tmpfs", "-o", "size=3m,mode=0755", "tmpfs", dir_.string()},
+                  "mount");
+    const auto status = mount.wait(10s);
+    mounted_ = status && status->success();
+    if (!mounted_) error_ = mount.log();
+  }
+  ~SmallDisk() {
+    if (!mounted_) return;
+    Process umount({"umount", "-l", dir_.string()}, "umount");
+    umount.wait(10s);
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+TEST_F(RecordingIsolation, AFullDiskFailsTheRecordingAloneWithAClearError) {
+  const fs::path disk = outputDir_ / "small-disk";
+  SmallDisk small(disk);
+  if (!small.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here: " << small.error();
+  RtmpSource source;
+  ASSERT_TRUE(source.start());  // about 2.6 Mb/s: 3 MiB fill in about 10 s
+  NginxRtmp destination;
+  ASSERT_TRUE(destination.start());
+  ASSERT_TRUE(startMlsd({"--recordings-dir", disk.string(), "--segment-duration", "600"}));
+  const std::string outputs =
+      jsonArray({JsonText().set("name", "out").set("url", destination.rtmpUrl("live", "out"))});
+  ASSERT_TRUE(api().createInput(JsonText()
+                                    .set("name", "cam")
+                                    .set("url", source.url())
+                                    .set("record", true)
+                                    .raw("outputs", outputs)));
+  ASSERT_TRUE(api().waitOutput("cam", "out", "live", 30s));
+  ASSERT_TRUE(waitRecording("cam", "live", 30s));
+  // The open segment is never deleted to make room (retention), so the disk fills up.
+  ASSERT_TRUE(waitRecording("cam", "failed", 40s)) << api().context("cam");
+  JsonNodePtr input = api().input("cam");
+  const std::string error = jsonString(input.get(), "recording.last_error").value_or("");
+  std::printf("recording failed with: %s\n", error.c_str());
+  EXPECT_NE(error.find("the disk is full"), std::string::npos) << error;
+  EXPECT_NE(error.find(disk.string() + "/cam/cam_"), std::string::npos) << error;
+  EXPECT_EQ(api().inputState("cam"), "live");
+  EXPECT_EQ(api().outputState("cam", "out"), "live");
+
+  // The relay carries on at full rate; the recording stays failed (not retried into a full disk).
+  FlowResult flow = measureFlow(destination.rtmpUrl("live", "out"), 4);
+  EXPECT_TRUE(flow.ok) << flow.describe();
+  EXPECT_GE(flow.fps, 24) << flow.describe();
+  EXPECT_EQ(recordingState(api(), "cam"), "failed") << "a full disk is not retried";
+  // Retention then deletes the segment the full disk ended (free space under the 10 % watermark,
+  // and the segment is no longer open): the disk has room again, and the log says why.
+  EXPECT_TRUE(mlsd().process().waitForLine(R"(deleted cam/cam_.*\(retention: free space)", 10s))
+      << tailOf(mlsd().process().log());
 }
 
 using RecordingCompat = RecordingTest;
