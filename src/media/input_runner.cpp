@@ -115,17 +115,8 @@ void InputRunner::onPublisherArrived(uint64_t session) {
   MLS_INFO("input", "%s: publisher %s connected (%s)", spec_.name.c_str(),
            ingest_->client(session).c_str(), codec_list.c_str());
   tracker_.cancelRetry();
-  InputPipeline::Callbacks callbacks;
-  callbacks.streams_ready = [this]() { onReady(); };
-  callbacks.failed = [this](const std::string& error) {
-    deferred_ = SourceGuard::idle([this, error]() {
-      deferred_ = SourceGuard();
-      onFailed(error);
-      return G_SOURCE_REMOVE;
-    });
-  };
   auto pipeline = InputPipeline::create(spec_, ctx_.settings.media_dir, ctx_.settings.source,
-                                        std::move(callbacks), codecs);
+                                        pipelineCallbacks(), codecs);
   if (!pipeline) {
     MLS_WARN("input", "%s: %s", spec_.name.c_str(), pipeline.error().message.c_str());
     ingest_->disconnect(session);  // and waits for another publisher
@@ -165,17 +156,8 @@ void InputRunner::attempt() {
     return;
   }
   closeIngest();  // the URL was a publish one before
-  InputPipeline::Callbacks callbacks;
-  callbacks.streams_ready = [this]() { onReady(); };
-  callbacks.failed = [this](const std::string& error) {
-    deferred_ = SourceGuard::idle([this, error]() {
-      deferred_ = SourceGuard();
-      onFailed(error);
-      return G_SOURCE_REMOVE;
-    });
-  };
   auto pipeline = InputPipeline::create(spec_, ctx_.settings.media_dir, ctx_.settings.source,
-                                        std::move(callbacks));
+                                        pipelineCallbacks());
   if (!pipeline) {
     MLS_WARN("input", "%s: %s", spec_.name.c_str(), pipeline.error().message.c_str());
     tracker_.failed(pipeline.error().message, pipeline.error().code == ErrorCode::Invalid,
@@ -187,6 +169,21 @@ void InputRunner::attempt() {
   tracker_.connecting();
   MLS_INFO("input", "%s: connecting to %s", spec_.name.c_str(), model::maskUrl(spec_.url).c_str());
   if (auto started = pipeline_->start(); !started) onFailed(started.error().message);
+}
+
+// What an input pipeline reports back, for a pulled source and a publisher alike. A failure is
+// handled one idle turn later, so the pipeline is never torn down from inside its own callback.
+InputPipeline::Callbacks InputRunner::pipelineCallbacks() {
+  InputPipeline::Callbacks callbacks;
+  callbacks.streams_ready = [this]() { onReady(); };
+  callbacks.failed = [this](const std::string& error) {
+    deferred_ = SourceGuard::idle([this, error]() {
+      deferred_ = SourceGuard();
+      onFailed(error);
+      return G_SOURCE_REMOVE;
+    });
+  };
+  return callbacks;
 }
 
 void InputRunner::onReady() {

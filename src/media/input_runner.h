@@ -60,6 +60,7 @@ class InputRunner {
  private:
   void attempt();
   void teardown(int output_drain_ms);
+  InputPipeline::Callbacks pipelineCallbacks();
   void onReady();
   void onFailed(const std::string& error);
   bool isPublish() const;
