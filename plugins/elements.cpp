@@ -2,10 +2,12 @@
 #include "elements.h"
 
 #include "rtmpfanout/gstmlsrtmpfanout.h"
+#include "rtmpsrc/gstmlsrtmpsrc.h"
 #include "segmentsink/gstmlssegmentsink.h"
 
 gboolean mls_elements_register(GstPlugin* plugin) {
   gboolean ok = GST_ELEMENT_REGISTER(mlsrtmpfanout, plugin);
+  ok = GST_ELEMENT_REGISTER(mlsrtmpsrc, plugin) && ok;
   ok = GST_ELEMENT_REGISTER(mlssegmentsink, plugin) && ok;
   return ok;
 }

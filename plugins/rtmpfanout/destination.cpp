@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "tls_trust.h"
+
 // Destinations are thread-bound to the engine's loop thread, which owns context_: checked where
 // the engine calls in (not per packet).
 #define MLS_ASSERT_LOOP_THREAD() g_assert(g_main_context_is_owner(context_))
@@ -23,17 +25,6 @@ struct ConnectOp {
   std::shared_ptr<std::atomic<int>> pending;
   std::uint64_t attempt;  // which connect() started it: a late result of an older one is dropped
 };
-
-gboolean acceptAnyCertificate(GTlsConnection*, GTlsCertificate*, GTlsCertificateFlags,
-                              gpointer) noexcept {
-  return TRUE;
-}
-
-void onClientEvent(GSocketClient*, GSocketClientEvent event, GSocketConnectable*,
-                   GIOStream* connection, gpointer) noexcept {
-  if (event == G_SOCKET_CLIENT_TLS_HANDSHAKING && G_IS_TLS_CLIENT_CONNECTION(connection))
-    g_signal_connect(connection, "accept-certificate", G_CALLBACK(acceptAnyCertificate), nullptr);
-}
 
 }  // namespace
 
@@ -71,8 +62,7 @@ Destination::Destination(std::string id, RtmpUrl url, const FanoutSettings& sett
   g_socket_client_set_enable_proxy(client_, FALSE);
   if (url_.tls) {
     g_socket_client_set_tls(client_, TRUE);
-    if (!settings_.tlsValidate)
-      g_signal_connect(client_, "event", G_CALLBACK(onClientEvent), nullptr);
+    if (!settings_.tlsValidate) trustAnyServerCertificate(client_);
   }
 }
 

@@ -64,6 +64,12 @@ void FanoutEngine::run() {
   g_main_loop_run(loop_);
   g_source_destroy(timer);
   g_source_unref(timer);
+  if (finish_timeout_) {  // a finish still pending: it ends with the engine, unreported
+    g_source_destroy(finish_timeout_);
+    g_source_unref(finish_timeout_);
+    finish_timeout_ = nullptr;
+  }
+  finished_cb_ = nullptr;
   // Close every connection; connects in flight complete (cancelled) on this context.
   destinations_.clear();
   while (pendingOps_->load() > 0) g_main_context_iteration(context_, TRUE);
@@ -155,44 +161,54 @@ void FanoutEngine::remove(const std::string& id) {
 }
 
 void FanoutEngine::reportChanged(const DestinationStats& stats) {
-  bool all_done = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (destinations_.count(stats.id)) published_[stats.id] = stats;
-    if (finishing_) {
-      all_done = true;
-      for (auto& [id, destination] : destinations_) all_done = all_done && destination->done();
-      if (all_done) allDone_ = true;
-    }
   }
-  if (all_done) finished_.notify_all();
   if (report_) report_(stats);
+  checkFinished();
 }
 
-bool FanoutEngine::finish(std::uint32_t timeoutMs) {
-  invoke([this] {
+// Loop thread: a pending finish whose destinations are all done completes.
+void FanoutEngine::checkFinished() {
+  if (!finished_cb_) return;
+  for (auto& [id, destination] : destinations_)
+    if (!destination->done()) return;
+  if (finish_timeout_) {
+    g_source_destroy(finish_timeout_);
+    g_source_unref(finish_timeout_);
+    finish_timeout_ = nullptr;
+  }
+  auto done = std::move(finished_cb_);
+  finished_cb_ = nullptr;
+  done(true);
+}
+
+gboolean FanoutEngine::onFinishTimeout(gpointer data) noexcept {
+  auto* self = static_cast<FanoutEngine*>(data);
+  g_source_unref(self->finish_timeout_);
+  self->finish_timeout_ = nullptr;
+  auto done = std::move(self->finished_cb_);
+  self->finished_cb_ = nullptr;
+  for (auto& [id, destination] : self->destinations_)
+    if (!destination->done()) destination->stop();
+  if (done) done(false);
+  return G_SOURCE_REMOVE;
+}
+
+void FanoutEngine::finishAsync(std::uint32_t timeoutMs, std::function<void(bool inTime)> done) {
+  invoke([this, timeoutMs, done = std::move(done)]() mutable {
     tick();  // what the streaming thread queued before EOS goes out first
     finishing_ = true;
     for (auto& [id, destination] : destinations_) destination->finish();
-    bool all_done = true;
-    for (auto& [id, destination] : destinations_) all_done = all_done && destination->done();
-    if (all_done) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      allDone_ = true;
-      finished_.notify_all();
+    finished_cb_ = std::move(done);
+    checkFinished();
+    if (finished_cb_ && !finish_timeout_) {
+      finish_timeout_ = g_timeout_source_new(timeoutMs);
+      g_source_set_callback(finish_timeout_, onFinishTimeout, this, nullptr);
+      g_source_attach(finish_timeout_, context_);
     }
   });
-  std::unique_lock<std::mutex> lock(mutex_);
-  const bool in_time =
-      finished_.wait_for(lock, std::chrono::milliseconds(timeoutMs), [this] { return allDone_; });
-  if (!in_time) {
-    lock.unlock();
-    invoke([this] {
-      for (auto& [id, destination] : destinations_)
-        if (!destination->done()) destination->stop();
-    });
-  }
-  return in_time;
 }
 
 std::vector<DestinationStats> FanoutEngine::stats() const {

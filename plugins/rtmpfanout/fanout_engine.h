@@ -8,7 +8,7 @@
 // again) wakes the loop through GSources on the same context. With batch-window-ms = 0 the
 // streaming thread wakes the loop for every buffer instead.
 //
-// Thread-safety: submit(), add(), remove(), finish(), stats() are called from any thread (the
+// Thread-safety: submit(), add(), remove(), finishAsync(), stats() are called from any thread (the
 // streaming thread, the application); they hand work to the loop thread with
 // g_main_context_invoke_full() or through the packet queue. Everything else runs on the loop
 // thread. The destructor stops the loop and joins the thread.
@@ -17,7 +17,6 @@
 #include <glib.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -52,9 +51,10 @@ class FanoutEngine {
   void submit(std::vector<PacketPtr> packets);
   void add(const std::string& id, const RtmpUrl& url);
   void remove(const std::string& id);
-  // End of stream: every live destination writes its backlog and unpublishes; waits until all
-  // are done or `timeoutMs` passed. Returns whether all finished in time.
-  bool finish(std::uint32_t timeoutMs);
+  // End of stream: every live destination writes its backlog and unpublishes. `done` runs once,
+  // on the loop thread, when all are done (true) or `timeoutMs` passed (false: those not done
+  // are stopped). Does not wait. Not called if the engine is destroyed first.
+  void finishAsync(std::uint32_t timeoutMs, std::function<void(bool inTime)> done);
   std::vector<DestinationStats> stats() const;
 
  private:
@@ -63,6 +63,8 @@ class FanoutEngine {
   void tick();
   void invoke(std::function<void()> work);
   void reportChanged(const DestinationStats& stats);
+  void checkFinished();
+  static gboolean onFinishTimeout(gpointer data) noexcept;
 
   FanoutSettings settings_;
   Report report_;
@@ -76,14 +78,14 @@ class FanoutEngine {
   GopCache gop_;
   std::map<std::string, std::shared_ptr<Destination>> destinations_;
   bool finishing_ = false;
+  std::function<void(bool)> finished_cb_;  // set while a finish is pending
+  GSource* finish_timeout_ = nullptr;
   Destination::Clock::time_point lastRefresh_{};
 
   mutable std::mutex mutex_;
   std::vector<PacketPtr> incoming_;                    // protected by mutex_
   bool wakeScheduled_ = false;                         // protected by mutex_ (batch-window-ms = 0)
   std::map<std::string, DestinationStats> published_;  // protected by mutex_: for stats()
-  std::condition_variable finished_;                   // with mutex_: every destination done
-  bool allDone_ = false;                               // protected by mutex_
 };
 
 }  // namespace mls::fanout

@@ -81,29 +81,32 @@ bool FlvParser::parse() {
 }
 
 FlvTagInfo classifyTag(const FlvTag& tag) {
+  return classifyTagData(tag.type, tag.data.data(), tag.data.size());
+}
+
+FlvTagInfo classifyTagData(std::uint8_t type, const std::uint8_t* d, std::size_t size) {
   FlvTagInfo info;
-  const auto& d = tag.data;
-  if (tag.type == kFlvVideo && !d.empty() && (d[0] & 0x80) != 0) {
+  if (type == kFlvVideo && size > 0 && (d[0] & 0x80) != 0) {
     // Enhanced RTMP (IsExHeader): 3-bit frame type, 4-bit packet type, then a FourCC.
     // PacketTypeSequenceStart (0) carries the decoder configuration.
     const std::uint8_t frame_type = (d[0] >> 4) & 0x07;
     info.sequenceHeader = (d[0] & 0x0f) == 0;
     info.keyframe = frame_type == 1 && !info.sequenceHeader && (d[0] & 0x0f) != 5;  // 5: metadata
-  } else if (tag.type == kFlvVideo && !d.empty()) {
+  } else if (type == kFlvVideo && size > 0) {
     const std::uint8_t frame_type = d[0] >> 4;
     const std::uint8_t codec = d[0] & 0x0f;
     // AVC (7) and the HEVC codec id 12 used before Enhanced RTMP carry an AVCPacketType byte.
     const bool has_packet_type = codec == 7 || codec == 12;
-    info.sequenceHeader = has_packet_type && d.size() >= 2 && d[1] == 0;
+    info.sequenceHeader = has_packet_type && size >= 2 && d[1] == 0;
     info.keyframe = frame_type == 1 && !info.sequenceHeader;
-  } else if (tag.type == kFlvAudio && !d.empty()) {
+  } else if (type == kFlvAudio && size > 0) {
     const std::uint8_t format = d[0] >> 4;
-    info.sequenceHeader = format == 10 && d.size() >= 2 && d[1] == 0;  // AAC sequence header
-  } else if (tag.type == kFlvScript) {
+    info.sequenceHeader = format == 10 && size >= 2 && d[1] == 0;  // AAC sequence header
+  } else if (type == kFlvScript) {
     static const std::uint8_t kOnMetaData[] = {0x02, 0x00, 0x0a, 'o', 'n', 'M', 'e',
                                                't',  'a',  'D',  'a', 't', 'a'};
-    info.metadata = d.size() >= sizeof kOnMetaData &&
-                    std::memcmp(d.data(), kOnMetaData, sizeof kOnMetaData) == 0;
+    info.metadata = size >= sizeof kOnMetaData &&
+                    std::memcmp(d, kOnMetaData, sizeof kOnMetaData) == 0;
   }
   return info;
 }

@@ -58,5 +58,7 @@ struct FlvTagInfo {
   bool metadata = false;        // script tag whose first value is the string "onMetaData"
 };
 FlvTagInfo classifyTag(const FlvTag& tag);
+// The same, from a tag's type and body (the bytes after its 11-byte header).
+FlvTagInfo classifyTagData(std::uint8_t type, const std::uint8_t* data, std::size_t size);
 
 }  // namespace mls::fanout

@@ -319,12 +319,23 @@ gboolean fanoutEvent(GstBaseSink* sink, GstEvent* event) noexcept {
       guint timeout;
       {
         std::lock_guard<std::mutex> lock(p->lock);
-        engine = p->engine.get();  // lives until stop(), which waits for this thread
+        engine = p->engine.get();  // lives until stop(), which joins the loop thread
         timeout = p->eosTimeoutMs;
       }
-      if (engine && !engine->finish(timeout))
-        GST_WARNING_OBJECT(self, "not every destination unpublished within %u ms", timeout);
-      break;
+      if (!engine) break;  // not started: GstBaseSink posts EOS at once
+      // Nobody waits for the unpublish: the loop thread posts EOS once every destination has
+      // ended (or eos-timeout-ms passed). The thread that sent the EOS (a streaming thread, or
+      // an application pushing straight into the pad) is free at once.
+      const guint32 seqnum = gst_event_get_seqnum(event);
+      engine->finishAsync(timeout, [self, timeout, seqnum](bool in_time) {
+        if (!in_time)
+          GST_WARNING_OBJECT(self, "not every destination unpublished within %u ms", timeout);
+        GstMessage* eos = gst_message_new_eos(GST_OBJECT(self));
+        gst_message_set_seqnum(eos, seqnum);
+        gst_element_post_message(GST_ELEMENT(self), eos);
+      });
+      gst_event_unref(event);
+      return TRUE;
     }
     case GST_EVENT_FLUSH_STOP:
       p->parser.reset();

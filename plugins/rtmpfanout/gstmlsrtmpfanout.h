@@ -3,9 +3,11 @@
 // destinations from one event loop thread (FanoutEngine). See plugins/README.md for its exact
 // semantics.
 //
-// Threads: render()/event() run on the streaming thread and only parse FLV and queue packets (they
-// never wait on a peer; EOS waits up to eos-timeout-ms for the unpublish); properties and action
-// signals run on the application's threads; destination messages are posted from the loop thread.
+// Threads: render()/event() run on the streaming thread (or whichever thread pushes into the pad)
+// and only parse FLV and queue packets: they never wait on a peer, not even for EOS, whose message
+// the loop thread posts once every destination has unpublished (or eos-timeout-ms passed).
+// Properties and action signals run on the application's threads; destination messages are
+// posted from the loop thread.
 #pragma once
 
 #include <gst/base/gstbasesink.h>

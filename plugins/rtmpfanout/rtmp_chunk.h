@@ -35,6 +35,7 @@ enum RtmpType : std::uint8_t {
   kCommandAmf3 = 17,
   kDataAmf0 = 18,
   kCommandAmf0 = 20,
+  kAggregate = 22,
 };
 
 // Chunk stream ids used by this publisher (2 is reserved for protocol control).

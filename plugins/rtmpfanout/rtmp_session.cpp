@@ -12,6 +12,7 @@ namespace {
 constexpr double kTxnConnect = 1, kTxnRelease = 2, kTxnFCPublish = 3, kTxnCreateStream = 4,
                  kTxnPublish = 5, kTxnFCUnpublish = 6, kTxnDeleteStream = 7;
 
+constexpr std::uint16_t kStreamEof = 1;
 constexpr std::uint16_t kPingRequest = 6;
 constexpr std::uint16_t kPingResponse = 7;
 
@@ -33,8 +34,21 @@ std::string statusText(const Amf0Value* info) {
 
 }  // namespace
 
-RtmpSession::RtmpSession(RtmpUrl url, std::uint32_t chunkSize)
-    : url_(std::move(url)), chunkSize_(chunkSize) {}
+RtmpSession::RtmpSession(RtmpUrl url, std::uint32_t chunkSize, Role role)
+    : url_(std::move(url)), chunkSize_(chunkSize), role_(role) {}
+
+namespace {
+
+// A data message a player receives that is not part of the published stream.
+bool isPlayerPermission(const RtmpMessage& msg) {
+  static constexpr char kName[] = "|RtmpSampleAccess";
+  const auto& p = msg.payload;
+  const std::size_t n = sizeof kName - 1;
+  return msg.type == kDataAmf0 && p.size() >= 3 + n && p[0] == 2 && (p[1] << 8 | p[2]) == n &&
+         std::memcmp(p.data() + 3, kName, n) == 0;
+}
+
+}  // namespace
 
 std::vector<std::uint8_t> RtmpSession::start() {
   std::vector<std::uint8_t> out(1 + kHandshakeSize, 0);
@@ -86,7 +100,8 @@ bool RtmpSession::receive(const std::uint8_t* data, std::size_t size,
     Amf0Value props = Amf0Value::object();
     props.set("app", Amf0Value::string(url_.app))
         .set("type", Amf0Value::string("nonprivate"))
-        .set("flashVer", Amf0Value::string("FMLE/3.0 (compatible; mls)"))
+        .set("flashVer", Amf0Value::string(role_ == Role::Play ? "LNX 9,0,124,2 (compatible; mls)"
+                                                               : "FMLE/3.0 (compatible; mls)"))
         .set("tcUrl", Amf0Value::string(url_.tcUrl));
     ordered.push_back(
         command({Amf0Value::string("connect"), Amf0Value::number(kTxnConnect), props}, 0));
@@ -109,7 +124,7 @@ bool RtmpSession::receive(const std::uint8_t* data, std::size_t size,
   return true;
 }
 
-void RtmpSession::handleMessage(const RtmpMessage& msg,
+void RtmpSession::handleMessage(RtmpMessage& msg,
                                 std::vector<std::vector<std::uint8_t>>& urgent,
                                 std::vector<std::vector<std::uint8_t>>& ordered) {
   const auto& p = msg.payload;
@@ -134,6 +149,17 @@ void RtmpSession::handleMessage(const RtmpMessage& msg,
     case kUserControl:
       if (p.size() >= 6 && (p[0] << 8 | p[1]) == kPingRequest)
         urgent.push_back(userControlMessage(kPingResponse, get32be(p.data() + 2), chunkSize_));
+      if (role_ == Role::Play && phase_ == Phase::Live && p.size() >= 6 &&
+          (p[0] << 8 | p[1]) == kStreamEof && get32be(p.data() + 2) == streamId_)
+        ended_ = true;
+      break;
+    case kAudio:
+    case kVideo:
+    case kDataAmf0:
+    case kDataAmf3:
+    case kAggregate:
+      if (role_ == Role::Play && phase_ == Phase::Live && !isPlayerPermission(msg))
+        media_.push_back(std::move(msg));
       break;
     case kCommandAmf0:
     case kCommandAmf3: {
@@ -159,7 +185,12 @@ void RtmpSession::handleCommand(const std::vector<Amf0Value>& v,
   const Amf0Value* info = v.size() > 3 ? &v[3] : nullptr;
   const std::string& key = url_.streamKey;
   if (name == "_result") {
-    if (txn == kTxnConnect && phase_ == Phase::Connecting) {
+    if (txn == kTxnConnect && phase_ == Phase::Connecting && role_ == Role::Play) {
+      phase_ = Phase::Publishing;
+      ordered.push_back(command({Amf0Value::string("createStream"),
+                                 Amf0Value::number(kTxnCreateStream), Amf0Value::null()},
+                                0));
+    } else if (txn == kTxnConnect && phase_ == Phase::Connecting) {
       phase_ = Phase::Publishing;
       ordered.push_back(command({Amf0Value::string("releaseStream"), Amf0Value::number(kTxnRelease),
                                  Amf0Value::null(), Amf0Value::string(key)},
@@ -176,6 +207,13 @@ void RtmpSession::handleCommand(const std::vector<Amf0Value>& v,
         return;
       }
       streamId_ = static_cast<std::uint32_t>(info->asNumber());
+      if (role_ == Role::Play) {
+        ordered.push_back(command({Amf0Value::string("play"), Amf0Value::number(0),
+                                   Amf0Value::null(), Amf0Value::string(key),
+                                   Amf0Value::number(-1000)},
+                                  streamId_));
+        return;
+      }
       publishSent_ = true;
       ordered.push_back(
           command({Amf0Value::string("publish"), Amf0Value::number(kTxnPublish), Amf0Value::null(),
@@ -187,18 +225,27 @@ void RtmpSession::handleCommand(const std::vector<Amf0Value>& v,
     if (txn == kTxnConnect)
       fail("connect rejected: " + statusText(info), true);
     else if (txn == kTxnCreateStream || txn == kTxnPublish)
-      fail("publish rejected: " + statusText(info), true);
+      fail(std::string(role_ == Role::Play ? "play" : "publish") + " rejected: " + statusText(info),
+           true);
   } else if (name == "onStatus") {
     const Amf0Value* level = info ? info->get("level") : nullptr;
     const Amf0Value* code = info ? info->get("code") : nullptr;
     const std::string code_text =
         code && code->type() == Amf0Value::Type::String ? code->asString() : "";
-    if (code_text == "NetStream.Publish.Start") {
+    if (role_ == Role::Play && (code_text == "NetStream.Play.Start" ||
+                                code_text == "NetStream.Play.Reset")) {
+      if (phase_ == Phase::Publishing) phase_ = Phase::Live;
+    } else if (role_ == Role::Play && (code_text == "NetStream.Play.UnpublishNotify" ||
+                                       code_text == "NetStream.Play.Stop" ||
+                                       code_text == "NetStream.Play.Complete")) {
+      ended_ = true;
+    } else if (code_text == "NetStream.Publish.Start") {
       if (phase_ == Phase::Publishing) phase_ = Phase::Live;
     } else if (level && level->type() == Amf0Value::Type::String && level->asString() == "error") {
       // Before the publish started this is the server refusing it (BadName, Denied, …).
       const bool before_live = phase_ != Phase::Live;
-      fail(std::string(before_live ? "publish rejected: " : "server ended the publish: ") +
+      const char* what = role_ == Role::Play ? "play" : "publish";
+      fail(std::string(what) + (before_live ? " rejected: " : " ended by the server: ") +
                statusText(info),
            before_live);
     }

@@ -1,6 +1,7 @@
-// RtmpSession: the client (publisher) side of the RTMP protocol for one connection, as a pure
-// state machine: bytes in from the server, bytes out to send, no sockets. The transport
-// (destination.cpp) feeds it what the socket reads and sends what it returns.
+// RtmpSession: the client side of the RTMP protocol for one connection, as a pure state machine:
+// bytes in from the server, bytes out to send, no sockets. The transport (destination.cpp for a
+// publisher, gstmlsrtmpsrc.cpp for a player) feeds it what the socket reads and sends what it
+// returns. A session publishes (Role::Publish) or plays (Role::Play) one stream.
 //
 //   handshake   C0+C1 → S0+S1 → C2 → S2 (the simple handshake, what nginx-rtmp, ffmpeg, SRS and
 //               the big ingest services accept from a publisher)
@@ -9,6 +10,13 @@
 //               _result: publish(streamKey, "live") on the new message stream
 //   live        on onStatus NetStream.Publish.Start
 //   unpublish   FCUnpublish + deleteStream (unpublishBytes())
+// A player instead sends createStream on connect's _result, then play(streamKey, -1000: live or
+// recorded, whichever the server has) on the new stream; it is live on onStatus
+// NetStream.Play.Start (or .Reset), and from then on the server's audio, video and data messages
+// are kept for takeMedia() (nginx-rtmp's "|RtmpSampleAccess" permission message is not media and
+// is dropped). NetStream.Play.UnpublishNotify, NetStream.Play.Stop or a Stream EOF user control
+// message mean the publisher stopped: ended() becomes true. An error-level onStatus before the
+// play started (NetStream.Play.StreamNotFound, …) fails the session.
 // Along the way it answers the server: an Acknowledgement each time the bytes received reach the
 // server's Window Acknowledgement Size, a Window Acknowledgement Size when Set Peer Bandwidth
 // asks for a different one, a Ping Response to every Ping Request.
@@ -39,9 +47,10 @@ constexpr std::size_t kHandshakeSize = 1536;
 
 class RtmpSession {
  public:
-  enum class Phase { Handshake, Connecting, Publishing, Live, Failed };
+  enum class Phase { Handshake, Connecting, Publishing, Live, Failed };  // Publishing: or playing
+  enum class Role { Publish, Play };
 
-  RtmpSession(RtmpUrl url, std::uint32_t chunkSize);
+  RtmpSession(RtmpUrl url, std::uint32_t chunkSize, Role role = Role::Publish);
 
   // What to send first: C0 + C1.
   std::vector<std::uint8_t> start();
@@ -52,6 +61,11 @@ class RtmpSession {
   bool receive(const std::uint8_t* data, std::size_t size,
                std::vector<std::vector<std::uint8_t>>& urgent,
                std::vector<std::vector<std::uint8_t>>& ordered);
+
+  // A player's audio, video and data messages received so far, in order (then forgotten).
+  std::vector<RtmpMessage> takeMedia() { return std::move(media_); }
+  // A player: the server says the publisher stopped.
+  bool ended() const { return ended_; }
 
   // FCUnpublish + deleteStream, for a clean end of a live publish.
   std::vector<std::uint8_t> unpublishBytes() const;
@@ -73,13 +87,16 @@ class RtmpSession {
   void fail(std::string error, bool permanent);
   std::vector<std::uint8_t> command(const std::vector<Amf0Value>& values,
                                     std::uint32_t streamId) const;
-  void handleMessage(const RtmpMessage& msg, std::vector<std::vector<std::uint8_t>>& urgent,
+  void handleMessage(RtmpMessage& msg, std::vector<std::vector<std::uint8_t>>& urgent,
                      std::vector<std::vector<std::uint8_t>>& ordered);
   void handleCommand(const std::vector<Amf0Value>& values,
                      std::vector<std::vector<std::uint8_t>>& ordered);
 
   RtmpUrl url_;
   std::uint32_t chunkSize_;
+  Role role_;
+  std::vector<RtmpMessage> media_;  // a player's, until takeMedia()
+  bool ended_ = false;
   Phase phase_ = Phase::Handshake;
   std::vector<std::uint8_t> handshake_;  // S0+S1+S2 as they arrive
   bool sentC2_ = false;

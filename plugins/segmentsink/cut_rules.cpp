@@ -21,8 +21,13 @@ size_t segmentFor(const std::vector<uint64_t>& starts, size_t current, uint64_t 
   return target;
 }
 
-bool followerMayPass(uint64_t rt, uint64_t leader_position) {
+bool followerMayPass(uint64_t rt, uint64_t leader_position, uint64_t segment_start,
+                     uint64_t max_size_time) {
   if (rt == kNone) return true;
+  // The next cut is at a leader keyframe at least max_size_time after the open segment's start
+  // (startsSegment): a buffer before that belongs to the open segment whatever the leader does.
+  if (max_size_time == 0 || segment_start == kNone) return true;
+  if (rt < segment_start || rt - segment_start < max_size_time) return true;
   return leader_position != kNone && rt < leader_position;
 }
 

@@ -24,8 +24,13 @@ bool startsSegment(bool have_segment, uint64_t segment_start, uint64_t rt, bool 
 // first, and is not empty. A buffer without a running time stays in `current`.
 size_t segmentFor(const std::vector<uint64_t>& starts, size_t current, uint64_t rt);
 
-// A following stream's buffer at `rt` may be written once the leader is past it: the leader has
-// a position and `rt` is before it. Buffers without a running time never wait.
-bool followerMayPass(uint64_t rt, uint64_t leader_position);
+// A following stream's buffer at `rt` may be written once no cut can come at or before `rt`:
+// when `rt` is less than `max_size_time` after the open segment's start (`segment_start`), or
+// once the leader is past it (it has a position and `rt` is before it). Buffers without a
+// running time never wait. The first rule matters: the leader may itself be blocked in the
+// muxer, which waits for this very buffer to interleave (at the end of a stream, when its last
+// audio comes after its last video), and only the follower's deadline would end that wait.
+bool followerMayPass(uint64_t rt, uint64_t leader_position, uint64_t segment_start,
+                     uint64_t max_size_time);
 
 }  // namespace mls::segment

@@ -177,12 +177,14 @@ GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
     }
     target = impl.current;
   } else {
-    // A follower never goes ahead of the leader, so every cut at or before its buffer is known.
+    // A follower goes ahead of the leader only where no cut can come (followerMayPass), so every
+    // cut at or before its buffer is known.
     Stream* lead = leader(impl);
     auto deadline = Clock::now() + kFollowerWait;
     // Before the first segment, it also waits for the leader to open it.
     while (!impl.stopping && !stream.flushing && lead && !lead->eos &&
-           (!impl.current || !mls::segment::followerMayPass(rt, impl.leader_position))) {
+           (!impl.current || !mls::segment::followerMayPass(rt, impl.leader_position,
+                                                            impl.current->start, max_size_time))) {
       if (impl.cond.wait_until(lk, deadline) == std::cv_status::timeout) {
         GST_LOG_OBJECT(pad, "the leader is late: writing without it");
         break;

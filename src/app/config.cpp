@@ -72,6 +72,9 @@ constexpr OptionDef kOptions[] = {
     {"rtmp_sender", "rtmp-sender", Kind::Text, "SENDER",
      "Passthrough RTMP outputs: fanout (one mlsrtmpfanout per input, one thread for all) or "
      "rtmp2sink (a pipeline per output) (default fanout)"},
+    {"rtmp_source", "rtmp-source", Kind::Text, "SOURCE",
+     "rtmp(s):// inputs: mlsrtmpsrc (one thread reads and parses the stream) or rtmp2src "
+     "(default mlsrtmpsrc)"},
     {"segment_duration", "segment-duration", Kind::Text, "SECONDS",
      "Length of a recording segment; inputs may override it (default 600)"},
     {"recording_format", "recording-format", Kind::Text, "FORMAT",
@@ -410,6 +413,11 @@ Result<void> apply(const std::string& key, const RawValue& value, ServerOptions*
       return invalid(value.origin + " must be fanout or rtmp2sink (got '" + value.text + "')");
     }
     out->rtmp_fanout = value.text == "fanout";
+  } else if (key == "rtmp_source") {
+    if (value.text != "mlsrtmpsrc" && value.text != "rtmp2src") {
+      return invalid(value.origin + " must be mlsrtmpsrc or rtmp2src (got '" + value.text + "')");
+    }
+    out->rtmp_source = value.text;
   } else if (key == "segment_duration") {
     int s = 0;
     if (!model::parseInt(value.text, &s) || s < 1 || s > 86400) {

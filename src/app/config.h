@@ -45,6 +45,7 @@ struct ServerOptions {
   // --rtmp-sender fanout|rtmp2sink: passthrough RTMP outputs of an input share one
   // mlsrtmpfanout (true), or each has its own rtmp2sink pipeline.
   bool rtmp_fanout = true;
+  std::string rtmp_source = "mlsrtmpsrc";  // --rtmp-source mlsrtmpsrc|rtmp2src: rtmp(s):// inputs
   std::string config_file;    // --config FILE (absolute)
   bool fail_on_leak = false;  // --fail-on-leak: exit kLeakExitCode when the exit audit finds leaks
   // Recordings (inputs may override the segment length and the maximum age).

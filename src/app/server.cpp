@@ -163,6 +163,7 @@ int Server::run() {
   settings.backoff.initial_ms = options_.retry_initial_ms;
   settings.backoff.max_ms = options_.retry_max_ms;
   settings.rtmp_fanout = options_.rtmp_fanout;
+  settings.source.rtmp_element = options_.rtmp_source;
   supervisor_ = std::make_unique<media::Supervisor>(
       settings, [this](const std::string& type, const std::string& json) {
         if (event_sink_) event_sink_(type, json);  // empty until the API exists

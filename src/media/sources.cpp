@@ -147,6 +147,10 @@ Result<GstElement*> makeElement(const char* factory, const char* name) {
 }
 
 std::string runnableLaunch(const std::string& recipe) {
+  // Sinks that do not preroll, like mlsd's own (appsinks with async=false): a live source's
+  // streams may begin seconds apart (an RTMP server sends video from the next keyframe), and
+  // a branch waiting to preroll filled its queue and stalled the others in gst-launch-1.0.
+  static const std::string kSink = "fakesink async=false";
   std::string out;
   int demuxers = 0;
   for (size_t at = 0; at < recipe.size();) {
@@ -160,10 +164,10 @@ std::string runnableLaunch(const std::string& recipe) {
     if (chain.size() >= parsebin.size() &&
         chain.compare(chain.size() - parsebin.size(), parsebin.size(), parsebin) == 0) {
       const std::string name = "demux" + std::to_string(demuxers++);
-      out += chain + " name=" + name + "  " + name + ". ! queue ! fakesink  " + name +
-             ". ! queue ! fakesink";
+      out += chain + " name=" + name + "  " + name + ". ! queue ! " + kSink + "  " + name +
+             ". ! queue ! " + kSink;
     } else {
-      out += chain + " ! fakesink";
+      out += chain + " ! " + kSink;
     }
   }
   return out;
@@ -182,12 +186,26 @@ Result<SourceRecipe> buildSource(GstBin* bin, const model::InputSpec& input,
   SourceRecipe recipe;
   GstElement* src = nullptr;
   if (scheme == "rtmp" || scheme == "rtmps") {
-    auto e = add(bin, "rtmp2src", "source");
+    // mlsrtmpsrc speaks no RTMP authentication: a URL with credentials (Adobe's or Limelight's
+    // scheme, which rtmp2src implements) is played by rtmp2src whatever --rtmp-source says.
+    const bool credentials = !url->user.empty() || !url->password.empty();
+    const std::string element = credentials ? "rtmp2src" : defaults.rtmp_element;
+    auto e = add(bin, element.c_str(), "source");
     if (!e) return fail(e.error());
     src = *e;
     g_object_set(src, "location", input.url.c_str(), "timeout", (guint)defaults.connect_timeout_s,
                  nullptr);
-    recipe.launch = "rtmp2src location=" + model::maskUrl(input.url) + " ! parsebin";
+    // The FLV as it arrives feeds the input's FLV tap too, on this same streaming thread (no
+    // queue: the tap's appsink never blocks).
+    auto tee = add(bin, "tee", "flv");
+    if (!tee) return fail(tee.error());
+    g_object_set(*tee, "allow-not-linked", TRUE, nullptr);
+    if (!gst_element_link(src, *tee))
+      return fail(ErrorCode::Internal, "cannot link " + element + " to its tee");
+    recipe.flv_tee = *tee;
+    recipe.launch = element + " location=" + model::maskUrl(input.url) +
+                    " ! tee name=flv ! parsebin  flv. ! queue";
+    src = *tee;
   } else if (scheme == "srt") {
     auto e = add(bin, "srtsrc", "source");
     if (!e) return fail(e.error());

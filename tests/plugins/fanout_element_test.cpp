@@ -198,7 +198,9 @@ using Bytes = std::vector<std::uint8_t>;
 
 class ScriptedServer {
  public:
-  ScriptedServer() {
+  // `close_on_eof`: answer the element's half-close by closing too, as servers do; if false the
+  // server keeps its side open, so the element's unpublish never completes.
+  explicit ScriptedServer(bool close_on_eof = true) : close_on_eof_(close_on_eof) {
     listen_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -269,7 +271,7 @@ class ScriptedServer {
       if (n <= 0) {
         std::lock_guard<std::mutex> lock(mutex_);
         eof_ = n == 0;
-        if (eof_) shutdown(client_, SHUT_WR);  // as a server does: the element then sees EOF
+        if (eof_ && close_on_eof_) shutdown(client_, SHUT_WR);  // the element then sees EOF
         return;
       }
       if (!reader.feed(buffer, static_cast<std::size_t>(n))) return;
@@ -309,6 +311,7 @@ class ScriptedServer {
     }
   }
 
+  const bool close_on_eof_;
   int listen_ = -1;
   int client_ = -1;
   std::uint16_t port_ = 0;
@@ -408,7 +411,9 @@ TEST_F(FanoutElement, JoinsWithHeadersAndGopOnTheServersStreamIdAndAcknowledges)
   EXPECT_TRUE(acknowledged()) << "1500 bytes past a 1000-byte window";
 
   // EOS: FCUnpublish and deleteStream(7), then the element half-closes.
-  ASSERT_TRUE(gst_harness_push_event(harness_, gst_event_new_eos()));
+  GstEvent* eos_event = gst_event_new_eos();
+  const guint32 eos_seqnum = gst_event_get_seqnum(eos_event);
+  ASSERT_TRUE(gst_harness_push_event(harness_, eos_event));
   const auto eos_deadline = std::chrono::steady_clock::now() + 10s;
   while (!server.sawEof() && std::chrono::steady_clock::now() < eos_deadline)
     std::this_thread::sleep_for(10ms);
@@ -416,6 +421,11 @@ TEST_F(FanoutElement, JoinsWithHeadersAndGopOnTheServersStreamIdAndAcknowledges)
   GstStructure* stopped = waitForState("scripted", "stopped", 2s);
   EXPECT_NE(stopped, nullptr) << "stopped once the server closed, before eos-timeout-ms (3 s)";
   if (stopped) gst_structure_free(stopped);
+  // Then, and not before, the element posts EOS, with the event's seqnum.
+  GstMessage* eos = gst_bus_timed_pop_filtered(bus_, 2 * GST_SECOND, GST_MESSAGE_EOS);
+  ASSERT_NE(eos, nullptr) << "EOS posted once the last destination stopped";
+  EXPECT_EQ(gst_message_get_seqnum(eos), eos_seqnum);
+  gst_message_unref(eos);
   std::vector<std::string> commands;
   for (const RtmpMessage& m : server.messages()) {
     if (m.type != mls::fanout::kCommandAmf0) continue;
@@ -425,4 +435,40 @@ TEST_F(FanoutElement, JoinsWithHeadersAndGopOnTheServersStreamIdAndAcknowledges)
   ASSERT_GE(commands.size(), 2u);
   EXPECT_EQ(commands[commands.size() - 2], "FCUnpublish");
   EXPECT_EQ(commands.back(), "deleteStream");
+}
+
+// The EOS event never waits for a peer: it returns at once, and the EOS message follows when
+// every destination has unpublished, or at eos-timeout-ms when one never finishes (this server
+// never closes its side), with that destination stopped.
+TEST_F(FanoutElement, EosReturnsAtOnceAndIsPostedAtTheDeadlineWhenAPeerNeverCloses) {
+  ScriptedServer server(/*close_on_eof=*/false);
+  ASSERT_NE(server.port(), 0);
+  g_object_set(element_, "eos-timeout-ms", 800u, nullptr);
+  startHarness();
+  ASSERT_EQ(gst_harness_push(harness_, bytesBuffer(flvStart())), GST_FLOW_OK);
+  ASSERT_TRUE(add("holder", "rtmp://127.0.0.1:" + std::to_string(server.port()) + "/app/key"));
+  GstStructure* live = waitForState("holder", "live", 10s);
+  ASSERT_NE(live, nullptr);
+  gst_structure_free(live);
+
+  const auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(gst_harness_push_event(harness_, gst_event_new_eos()));
+  const auto returned = std::chrono::steady_clock::now();
+  EXPECT_LT(returned - sent, 200ms) << "the EOS event waited for the peer";
+  GstMessage* eos = gst_bus_timed_pop_filtered(bus_, 5 * GST_SECOND, GST_MESSAGE_EOS);
+  const auto posted = std::chrono::steady_clock::now();
+  ASSERT_NE(eos, nullptr) << "EOS posted at the deadline";
+  gst_message_unref(eos);
+  EXPECT_GE(posted - sent, 700ms) << "posted before the deadline, with the peer still open";
+  EXPECT_LT(posted - sent, 3s);
+  EXPECT_TRUE(server.sawEof()) << "the element half-closed after its unpublish";
+
+  GstStructure* stats = nullptr;
+  g_object_get(element_, "stats", &stats, nullptr);
+  ASSERT_NE(stats, nullptr);
+  const GValue* list = gst_structure_get_value(stats, "destinations");
+  ASSERT_EQ(gst_value_array_get_size(list), 1u);
+  const GstStructure* holder = gst_value_get_structure(gst_value_array_get_value(list, 0));
+  EXPECT_STREQ(gst_structure_get_string(holder, "state"), "stopped");
+  gst_structure_free(stats);
 }

@@ -1,6 +1,8 @@
-// The publisher's RTMP session of mlsrtmpfanout driven by a scripted server, without sockets:
+// The RTMP session driven by a scripted server, without sockets. As mlsrtmpfanout's publisher:
 // handshake, set chunk size first, connect with app and tcUrl, createStream and publish, onStatus
-// (a rejected key or connect is permanent), acknowledgements, ping and peer bandwidth.
+// (a rejected key or connect is permanent), acknowledgements, ping and peer bandwidth. As
+// mlsrtmpsrc's player: createStream and play, live on Play.Start, the publisher's media kept in
+// order (the server's permission message not), the end of the publish, a stream not found.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -27,9 +29,11 @@ Bytes payloadOf(std::size_t n) {
 
 class SessionTest : public ::testing::Test {
  protected:
+  virtual RtmpSession::Role role() const { return RtmpSession::Role::Publish; }
   void SetUp() override {
     std::string error;
-    session_ = std::make_unique<RtmpSession>(*parseRtmpUrl("rtmp://h:1935/live/key1", error), 4096);
+    session_ = std::make_unique<RtmpSession>(*parseRtmpUrl("rtmp://h:1935/live/key1", error), 4096,
+                                             role());
     const Bytes c0c1 = session_->start();
     ASSERT_EQ(c0c1.size(), 1537u);
     ASSERT_EQ(c0c1[0], 3);
@@ -219,6 +223,79 @@ TEST_F(SessionTest, AcknowledgesTheServersWindowAndAnswersPingAndPeerBandwidth) 
                             msgs[0].payload[1] << 16 | msgs[0].payload[2] << 8 | msgs[0].payload[3];
   EXPECT_EQ(seq, received_at_ack);
   EXPECT_GE(seq, 256u);
+}
+
+class PlaySessionTest : public SessionTest {
+ protected:
+  RtmpSession::Role role() const override { return RtmpSession::Role::Play; }
+  // connect's _result, createStream's _result (stream 1), then onStatus `code` on stream 1.
+  void playUpTo(const std::string& level, const std::string& code) {
+    ASSERT_TRUE(receive(
+        serverCommand({Amf0Value::string("_result"), Amf0Value::number(1), Amf0Value::object(),
+                       status("status", "NetConnection.Connect.Success")})));
+    auto msgs = clientMessages(ordered_);
+    ASSERT_EQ(msgs.size(), 1u) << "a player sends no releaseStream or FCPublish";
+    EXPECT_EQ(decode(msgs[0])[0].asString(), "createStream");
+    const double txn = decode(msgs[0])[1].asNumber();
+    ASSERT_TRUE(receive(serverCommand({Amf0Value::string("_result"), Amf0Value::number(txn),
+                                       Amf0Value::null(), Amf0Value::number(1)})));
+    msgs = clientMessages(ordered_);
+    ASSERT_EQ(msgs.size(), 1u);
+    auto play = decode(msgs[0]);
+    EXPECT_EQ(play[0].asString(), "play");
+    EXPECT_EQ(play[3].asString(), "key1");
+    EXPECT_EQ(play[4].asNumber(), -1000) << "live or recorded, whichever the server has";
+    EXPECT_EQ(msgs[0].streamId, 1u) << "play goes on the new message stream";
+    receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0), Amf0Value::null(),
+                           status(level, code)},
+                          1));
+  }
+  static Bytes media(std::uint8_t type, std::uint32_t ts, const Bytes& body) {
+    return chunkMessage(type == kAudio ? 4 : 6, type, ts, 1, body.data(), body.size(), 128);
+  }
+};
+
+TEST_F(PlaySessionTest, PlaysAndKeepsThePublishersMediaInOrder) {
+  playUpTo("status", "NetStream.Play.Start");
+  ASSERT_TRUE(session_->live());
+  const Bytes permission =
+      amf0EncodeAll({Amf0Value::string("|RtmpSampleAccess"), Amf0Value::boolean(true),
+                     Amf0Value::boolean(true)});
+  const Bytes metadata = amf0EncodeAll({Amf0Value::string("onMetaData"), Amf0Value::ecmaArray()});
+  ASSERT_TRUE(receive(media(kDataAmf0, 0, permission)));
+  ASSERT_TRUE(receive(media(kDataAmf0, 0, metadata)));
+  ASSERT_TRUE(receive(media(kVideo, 1000, payloadOf(5000))));  // > the 128-byte chunk size
+  ASSERT_TRUE(receive(media(kAudio, 1010, payloadOf(20))));
+  const std::vector<RtmpMessage> got = session_->takeMedia();
+  ASSERT_EQ(got.size(), 3u) << "the permission message is not the publisher's";
+  EXPECT_EQ(got[0].type, kDataAmf0);
+  EXPECT_EQ(got[1].type, kVideo);
+  EXPECT_EQ(got[1].timestamp, 1000u);
+  EXPECT_EQ(got[1].payload, payloadOf(5000));
+  EXPECT_EQ(got[2].type, kAudio);
+  EXPECT_TRUE(session_->takeMedia().empty()) << "taken once";
+  EXPECT_FALSE(session_->ended());
+
+  ASSERT_TRUE(receive(serverCommand({Amf0Value::string("onStatus"), Amf0Value::number(0),
+                                     Amf0Value::null(),
+                                     status("status", "NetStream.Play.UnpublishNotify")},
+                                    1)));
+  EXPECT_TRUE(session_->ended()) << "the publisher stopped";
+}
+
+TEST_F(PlaySessionTest, NoMediaIsKeptBeforePlayStarts) {
+  playUpTo("status", "NetStream.Play.PublishNotify");  // not the start
+  EXPECT_FALSE(session_->live());
+  ASSERT_TRUE(receive(media(kVideo, 0, payloadOf(10))));
+  EXPECT_TRUE(session_->takeMedia().empty());
+}
+
+TEST_F(PlaySessionTest, AStreamNotFoundFailsTheSession) {
+  playUpTo("error", "NetStream.Play.StreamNotFound");
+  EXPECT_TRUE(session_->failed());
+  EXPECT_NE(session_->error().find("play rejected: NetStream.Play.StreamNotFound"),
+            std::string::npos)
+      << session_->error();
 }
 
 }  // namespace

@@ -3,16 +3,18 @@
 // MPEG-TS that each start on a keyframe, decode on their own and carry both streams; audio and
 // video cross each cut within one frame of each other; no buffer is lost or written twice;
 // the segments add up to the stream. A writer killed with SIGKILL leaves a last segment that
-// decodes to within 0.6 s of the kill; going to NULL without EOS does not hang; a file that
-// cannot be written is a RESOURCE error from the segment's filesink.
+// decodes to within 0.6 s of the last frame it was given; going to NULL without EOS does not hang;
+// a file that cannot be written is a RESOURCE error from the segment's filesink.
 //
 // ffprobe and ffmpeg verify the files. The killed writer is this test binary again
 // (SegmentSinkChild.Run, selected with --gtest_filter and enabled by an environment variable).
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -343,6 +345,15 @@ TEST(SegmentSinkChild, Run) {
       pipelineText(std::string(dir) + "/media", false, 0, 0, 2 * GST_SECOND).c_str(), &error);
   ASSERT_NE(pipeline, nullptr) << (error ? error->message : "?");
   static std::atomic<GstClockTime> first{GST_CLOCK_TIME_NONE};
+  // The running time of the latest video buffer the sink was given, in a shared mapping of
+  // <dir>/received: the page outlives the SIGKILL, so the parent knows what reached the sink.
+  const int fd = open((std::string(dir) + "/received").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, sizeof(guint64)), 0);
+  static guint64* received = nullptr;
+  void* map = mmap(nullptr, sizeof(guint64), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  received = static_cast<guint64*>(map);
   GstElement* seg = gst_bin_get_by_name(GST_BIN(pipeline), "seg");
   GstPad* pad = gst_element_get_static_pad(seg, "video");
   gst_pad_add_probe(
@@ -351,10 +362,12 @@ TEST(SegmentSinkChild, Run) {
         GstEvent* event = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
         const GstSegment* segment = nullptr;
         gst_event_parse_segment(event, &segment);
-        first = gst_segment_to_running_time(segment, GST_FORMAT_TIME,
-                                            GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+        const GstClockTime running = gst_segment_to_running_time(
+            segment, GST_FORMAT_TIME, GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
         gst_event_unref(event);
-        return GST_PAD_PROBE_REMOVE;
+        if (first.load() == GST_CLOCK_TIME_NONE) first = running;
+        __atomic_store_n(received, running, __ATOMIC_RELEASE);
+        return GST_PAD_PROBE_OK;
       },
       nullptr, nullptr);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
@@ -425,16 +438,29 @@ TEST_F(SegmentSink, KillNineLeavesADecodableLastSegment) {
     }
     frames += check.video_packets;
   }
-  // The killed segment is cut mid-fragment: ffmpeg reads it up to the cut and no further.
+  // The killed segment is cut mid-fragment: ffmpeg reads it up to the cut and no further. What
+  // is lost is counted from the last frame the sink was given: frames still in the encoder or
+  // its queue at the kill (more of them when the machine is busy) never reached the sink.
   FileCheck last = checkFile(files.back());
   const double video_until = first / 1e9 + frames / 30.0;
-  std::printf("kill -9 at running time %.3f s; video until %.3f s: %.3f s lost\n", kill_rt,
-              video_until, kill_rt - video_until);
+  guint64 received_ns = 0;
+  {
+    std::ifstream in(dir_ + "/received", std::ios::binary);
+    in.read(reinterpret_cast<char*>(&received_ns), sizeof received_ns);
+  }
+  const double received_until = received_ns / 1e9 + 1 / 30.0;
+  std::printf(
+      "kill -9 at running time %.3f s; the sink was given video until %.3f s; "
+      "video on disk until %.3f s: %.3f s lost\n",
+      kill_rt, received_until, video_until, received_until - video_until);
   if (kTimed) {
     EXPECT_GT(last.video_packets, 0) << last.describe();
-    EXPECT_LE(kill_rt - video_until, 0.6);
+    // One 500 ms fragment, plus the frame being written.
+    EXPECT_LE(received_until - video_until, 0.6);
   }
-  EXPECT_GE(kill_rt - video_until, 0.0);
+  EXPECT_GE(received_until - video_until, -0.001) << "more video on disk than the sink was given";
+  EXPECT_GT(received_ns, first) << "the writer's record of what the sink was given";
+  EXPECT_LE(received_ns / 1e9, kill_rt + 1 / 30.0) << "the sink's record is ahead of the kill";
 }
 
 }  // namespace

@@ -36,11 +36,21 @@ TEST(SegmentRouting, AFollowerBufferGoesToTheSegmentItsTimeFallsIn) {
   EXPECT_EQ(segmentFor(starts, 7, 5 * kSecond), 2u) << "index out of range is clamped";
 }
 
-TEST(SegmentRouting, AFollowerWaitsUntilTheLeaderIsPastIt) {
-  EXPECT_FALSE(followerMayPass(kSecond, kNone)) << "no leader buffer yet";
-  EXPECT_FALSE(followerMayPass(kSecond, kSecond)) << "a cut may still come at this time";
-  EXPECT_TRUE(followerMayPass(kSecond - 1, kSecond));
-  EXPECT_TRUE(followerMayPass(kNone, kNone)) << "untimed buffers never wait";
+TEST(SegmentRouting, AFollowerWaitsOnlyWhereACutMayStillCome) {
+  // An open segment from 10 s, 2 s long at most: no cut can come before 12 s.
+  const uint64_t start = 10 * kSecond, max = 2 * kSecond;
+  EXPECT_TRUE(followerMayPass(11 * kSecond, kNone, start, max)) << "before any possible cut";
+  EXPECT_TRUE(followerMayPass(11 * kSecond, 10 * kSecond, start, max))
+      << "ahead of a leader that cannot cut before it (the leader may be blocked in the muxer)";
+  EXPECT_TRUE(followerMayPass(9 * kSecond, kNone, start, max)) << "before the segment itself";
+  EXPECT_FALSE(followerMayPass(12 * kSecond, kNone, start, max)) << "no leader buffer yet";
+  EXPECT_FALSE(followerMayPass(12 * kSecond, 12 * kSecond, start, max))
+      << "a cut may still come at this time";
+  EXPECT_TRUE(followerMayPass(12 * kSecond - 1, 12 * kSecond, start, max));
+  EXPECT_TRUE(followerMayPass(13 * kSecond, 13 * kSecond + 1, start, max)) << "the leader is past";
+  EXPECT_TRUE(followerMayPass(kNone, kNone, start, max)) << "untimed buffers never wait";
+  EXPECT_TRUE(followerMayPass(60 * kSecond, kNone, start, 0)) << "no cuts: never waits";
+  EXPECT_TRUE(followerMayPass(60 * kSecond, kNone, kNone, max)) << "an untimed start never cuts";
 }
 
 }  // namespace

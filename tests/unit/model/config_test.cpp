@@ -93,7 +93,9 @@ TEST(Options, EveryFlag) {
                             "--retry-max",
                             "60",
                             "--rtmp-sender",
-                            "rtmp2sink"});
+                            "rtmp2sink",
+                            "--rtmp-source",
+                            "rtmp2src"});
   EXPECT_EQ(o.listen.host, "127.0.0.1");
   EXPECT_EQ(o.listen.port, 0);
   EXPECT_EQ(o.rtsp_listen.host, "::1");
@@ -112,6 +114,8 @@ TEST(Options, EveryFlag) {
   EXPECT_EQ(o.retry_max_ms, 60000);
   EXPECT_FALSE(o.rtmp_fanout);
   EXPECT_TRUE(parsed({"--rtmp-sender=fanout"}).rtmp_fanout);
+  EXPECT_EQ(o.rtmp_source, "rtmp2src");
+  EXPECT_EQ(parsed({}).rtmp_source, "mlsrtmpsrc") << "the project's own RTMP source by default";
 }
 
 TEST(Options, RtspCredentials) {
@@ -211,6 +215,7 @@ TEST(Options, BadValues) {
       {{"--retry-initial", "0"}, "--retry-initial must be"},
       {{"--retry-initial", "10", "--retry-max", "5"}, "--retry-max must not be shorter"},
       {{"--rtmp-sender", "tee"}, "--rtmp-sender must be fanout or rtmp2sink (got 'tee')"},
+      {{"--rtmp-source", "rtmpsrc"}, "--rtmp-source must be mlsrtmpsrc or rtmp2src (got 'rtmpsrc')"},
       {{"--listen", "8080"}, "--listen '8080' has no port"},
       {{"--rtsp-read-credentials", "viewer"}, "--rtsp-read-credentials must be USER:PASSWORD"},
       {{"--rtsp-read-credentials", ":pw"}, "both non-empty"},
@@ -318,7 +323,7 @@ TEST(Options, HelpListsEveryOptionWithItsDefault) {
        {"--config=FILE", "--listen=ADDR:PORT", "--rtsp-listen=ADDR:PORT", "--state-dir=DIR",
         "--recordings-dir=DIR", "--media-dir=DIR", "--api-token=TOKEN", "--api-token-file=FILE",
         "--no-demo", "--log-level=LEVEL", "--shutdown-timeout=SECONDS", "--stall-timeout=SECONDS",
-        "--retry-initial=SECONDS", "--retry-max=SECONDS", "--rtmp-sender=SENDER", "--help",
+        "--retry-initial=SECONDS", "--retry-max=SECONDS", "--rtmp-sender=SENDER", "--rtmp-source=SOURCE", "--help",
         "--version"})
     EXPECT_TRUE(contains(help, option)) << option;
   for (const char* default_text :
