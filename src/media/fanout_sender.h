@@ -1,7 +1,7 @@
 // FanoutSender: the one mlsrtmpfanout of an input (plugins/README.md), which sends every
 // passthrough RTMP/RTMPS output of that input from one pipeline and one event-loop thread:
 //
-//   Flv tap → appsrc → mlsrtmpfanout name=fanout     (pipeline "fanout-<input>")
+//   Flv tap ──(direct)──▶ mlsrtmpfanout name=fanout     (pipeline "fanout-<input>")
 //                          ├─ destination "youtube"  = output cam1/youtube
 //                          └─ destination "backup"   = output cam1/backup
 //

@@ -140,6 +140,14 @@ Result<std::unique_ptr<InputPipeline>> InputPipeline::create(
     g_signal_connect(recipe->rtp_source, "no-more-pads", G_CALLBACK(&InputPipeline::onNoMorePads),
                      self.get());
   }
+  if (recipe->flv_tee) {
+    // Linked now, so the tap has seen the stream's header tags when an RTMP output asks for it.
+    self->source_flv_ = Tap::sourceFlv(spec.name + "-source-flv");
+    GstElement* sink = self->source_flv_->sink();
+    gst_bin_add(GST_BIN(self->pipeline_.get()), sink);
+    if (!gst_element_link(recipe->flv_tee, sink))
+      return fail(ErrorCode::Internal, "cannot link the FLV tap to rtmp2src");
+  }
   if (recipe->parse_from) {
     auto parsebin = makeElement("parsebin");
     if (!parsebin) return fail(parsebin.error());
@@ -150,6 +158,12 @@ Result<std::unique_ptr<InputPipeline>> InputPipeline::create(
                      self.get());
     if (!gst_element_link(recipe->parse_from, *parsebin))
       return fail(ErrorCode::Internal, "cannot link the source to parsebin");
+    if (recipe->flv_tee) {
+      g_autoptr(GstPad) sink = gst_element_get_static_pad(*parsebin, "sink");
+      g_autoptr(GstPad) branch = gst_pad_get_peer(sink);
+      self->parse_gate_ = std::make_unique<ParseGate>(spec.name, self->counters_);
+      self->parse_gate_->attach(branch);
+    }
   }
   g_autoptr(GstBus) bus = gst_pipeline_get_bus(GST_PIPELINE(self->pipeline_.get()));
   self->bus_watch_ = gst_bus_add_watch(bus, &InputPipeline::onBusMessage, self.get());
@@ -400,6 +414,7 @@ void InputPipeline::markReady() {
   if (ready_ || failed_) return;
   ready_ = true;
   refreshMedia();
+  if (parse_gate_) parse_gate_->arm(media_.has_video);
   MLS_INFO("input", "%s: streams ready (video %s, audio %s)", name_.c_str(),
            media_.has_video ? media_.video_codec.c_str() : "none",
            media_.has_audio ? media_.audio_codec.c_str() : "none");
@@ -558,9 +573,13 @@ Result<Tap*> InputPipeline::tap(TapKind kind) {
   if (!ready_) return mls::fail(ErrorCode::Unavailable, "the input is not live yet");
   auto& slot = taps_[static_cast<size_t>(kind)];
   if (!slot) {
+    const bool source_flv = kind == TapKind::Flv && source_flv_;
     auto built = buildTap(kind);
     if (!built) return mls::fail(built.error());
     slot = std::move(*built);
+    // Every tap but the source's own FLV is fed by the parsed streams.
+    if (parse_gate_ && !(source_flv && !source_flv_))
+      slot->countSubscribersIn(&parse_gate_->demand());
   }
   return slot.get();
 }
@@ -569,8 +588,6 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
   GstBin* bin = GST_BIN(pipeline_.get());
   std::string tap_name = name_ + "-" + tapKindName(kind);
   bool has_video = static_cast<bool>(video_.tee);
-  auto tap = std::make_unique<Tap>(kind, tap_name, has_video);
-  GstElement* sink = tap->sink();
 
   if (kind == TapKind::Video || kind == TapKind::Audio) {
     Stream& stream = kind == TapKind::Video ? video_ : audio_;
@@ -578,6 +595,8 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
       return mls::fail(ErrorCode::Invalid, std::string("the input has no ") +
                                                (kind == TapKind::Video ? "video" : "audio"));
     }
+    auto tap = std::make_unique<Tap>(kind, tap_name, has_video);
+    GstElement* sink = tap->sink();
     gst_bin_add(bin, sink);
     gst_element_set_state(sink, GST_STATE_PLAYING);
     g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
@@ -598,6 +617,16 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
   }
   if (!has_video && !carry_audio) return mls::fail(ErrorCode::Invalid, "nothing to relay");
 
+  // An RTMP source's own FLV tags, when they hold only what FLV outputs may carry: nothing to
+  // demux again or mux, and the tags reach the destinations exactly as the source sent them.
+  if (flv && source_flv_ && (!audio_.tee || carry_audio)) {
+    source_flv_->setSourceStreams(has_video, carry_audio);
+    MLS_INFO("input", "%s: flv tap ready (the source's FLV tags, not re-muxed)", name_.c_str());
+    return std::move(source_flv_);
+  }
+
+  auto tap = std::make_unique<Tap>(kind, tap_name, has_video);
+  GstElement* sink = tap->sink();
   auto mux = makeElement(flv ? "flvmux" : "mpegtsmux", (tap_name + "-mux").c_str());
   if (!mux) return mls::fail(mux.error());
   if (flv) {

@@ -8,9 +8,15 @@
 //                                  Tap MpegTs
 //                    tee(audio) ─── (the same, with aacparse)
 //
+// An RTMP source is FLV already: mlsrtmpsrc ─▶ tee ─┬─▶ parse ─▶ (as above)
+//                                                   └─▶ appsink   Tap Flv (the source's tags)
+// so its RTMP outputs cost no demux, parse or mux, and get the tags exactly as the source sent
+// them (the flvmux tap stays for sources whose audio FLV cannot carry). Media goes on into parse
+// only while a tap fed by the parsed streams has a subscriber (ParseGate).
+//
 // Media never flows from a tap back into the pipeline, so nothing an output does reaches the
 // source. Running time follows the clock: at the first buffer the source's running time is
-// shifted onto the clock's (rtmp2src passes the publisher's timestamps, rtspsrc's come a
+// shifted onto the clock's (an RTMP source passes the publisher's timestamps, rtspsrc's come a
 // jitterbuffer latency late), so live muxers in taps and outputs see buffers on time. EOS from
 // the source is a failure (a live source does not end) and stops at the taps.
 //
@@ -32,6 +38,8 @@
 
 #include "core/gobj.h"
 #include "core/result.h"
+#include "media/flow_counters.h"
+#include "media/parse_gate.h"
 #include "media/reaper.h"
 #include "media/sources.h"
 #include "media/tap.h"
@@ -39,14 +47,6 @@
 #include "model/status.h"
 
 namespace mls::media {
-
-// Counters written by streaming-thread probes, read on the main thread.
-struct FlowCounters {
-  std::atomic<uint64_t> bytes{0};
-  std::atomic<uint64_t> video_frames{0};
-  std::atomic<uint64_t> buffers{0};
-  std::atomic<int64_t> last_buffer_us{0};  // g_get_monotonic_time() of the newest buffer
-};
 
 class InputPipeline {
  public:
@@ -142,8 +142,13 @@ class InputPipeline {
   bool failed_ = false;   // main thread
   SourceGuard settle_timer_;
   model::MediaInfo media_;
-  std::array<std::unique_ptr<Tap>, 4> taps_;  // by TapKind; main thread
   FlowCounters counters_;
+  // RTMP sources (ParseGate): it outlives the taps that count their subscribers in it.
+  std::unique_ptr<ParseGate> parse_gate_;
+  std::array<std::unique_ptr<Tap>, 4> taps_;  // by TapKind; main thread
+  // RTMP sources: the FLV tap on the source element's own output, linked from the start and moved
+  // into taps_ when an output first asks for FLV (unless the source's audio cannot go into FLV).
+  std::unique_ptr<Tap> source_flv_;
   std::atomic<int> discovering_{0};   // parsebins (and rtspsrc) that have not said no-more-pads
   std::atomic<bool> looping_{false};  // a loop seek is under way: swallow its flushes
   std::atomic<int> streams_ended_{0};

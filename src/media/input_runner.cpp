@@ -23,9 +23,11 @@ InputRunner::InputRunner(const model::InputSpec& spec, RunContext& ctx)
 
 InputRunner::~InputRunner() { stopAll(0); }
 
+// What the source pipeline is built from. The stall timeout is not: tick() reads it from spec_
+// each second, so changing it leaves a live input (and every output it feeds) undisturbed.
 bool InputRunner::sourceChanged(const model::InputSpec& a, const model::InputSpec& b) {
   return a.url != b.url || a.transport != b.transport || a.loop != b.loop ||
-         a.latency_ms != b.latency_ms || a.stall_timeout_ms != b.stall_timeout_ms;
+         a.latency_ms != b.latency_ms;
 }
 
 void InputRunner::update(const model::InputSpec& spec) {

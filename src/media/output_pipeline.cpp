@@ -130,25 +130,24 @@ Result<std::unique_ptr<OutputPipeline>> OutputPipeline::createFanout(const std::
   std::unique_ptr<OutputPipeline> self(
       new OutputPipeline(input_name + "/fanout", std::move(callbacks)));
   self->pipeline_ = adoptFloating(GST_ELEMENT(newPipeline("fanout-" + input_name, input)));
-  auto src = self->addFeed(input, TapKind::Flv);
-  if (!src) {
-    self->subscriptions_.clear();
-    return fail(src.error());
-  }
+  auto tap = input.tap(TapKind::Flv);
+  if (!tap) return fail(tap.error());
   auto sink = makeElement("mlsrtmpfanout", "fanout");
-  if (!sink) {
-    self->subscriptions_.clear();
-    return fail(sink.error());
-  }
+  if (!sink) return fail(sink.error());
   gst_bin_add(GST_BIN(self->pipeline_.get()), *sink);
-  g_object_set(*sink, "chunk-size", 4096u, "max-backlog-bytes", (guint64)kMaxBacklogBytes,
-               "reconnect-min-ms", settings.reconnect_min_ms, "reconnect-max-ms",
-               settings.reconnect_max_ms, "eos-timeout-ms", settings.eos_timeout_ms, nullptr);
-  if (!gst_element_link(*src, *sink)) {
-    self->subscriptions_.clear();
-    return fail(ErrorCode::Internal, "cannot link the feed to the fan-out");
-  }
+  // async=false: PLAYING at once (nothing to preroll), before the tap starts pushing into it.
+  g_object_set(*sink, "async", FALSE, "chunk-size", 4096u, "max-backlog-bytes",
+               (guint64)kMaxBacklogBytes, "reconnect-min-ms", settings.reconnect_min_ms,
+               "reconnect-max-ms", settings.reconnect_max_ms, "eos-timeout-ms",
+               settings.eos_timeout_ms, nullptr);
+  // The input's FLV tap pushes straight into the element's pad, on the input's streaming thread:
+  // the element never waits (tap.h, Feed::direct). The launch line shows that feed as the
+  // appsrc an application would use.
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(*sink, "sink");
+  self->direct_feed_ = Feed::direct(pad);
+  self->subscriptions_.push_back({*tap, self->direct_feed_});
   self->muxed_feed_ = true;
+  self->launch_ = "appsrc name=flv-tap is-live=true format=time";
   self->launch_ += " ! mlsrtmpfanout name=fanout chunk-size=4096 max-backlog-bytes=" +
                    std::to_string(kMaxBacklogBytes) +
                    " reconnect-min-ms=" + std::to_string(settings.reconnect_min_ms) +
@@ -187,9 +186,15 @@ Result<GstElement*> OutputPipeline::addFeed(InputPipeline& input, TapKind kind) 
 }
 
 Result<void> OutputPipeline::start() {
-  if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  GstStateChangeReturn ret = gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
     // The bus carries the reason; the caller reports it through `failed` as well.
     return fail(ErrorCode::Internal, "the output pipeline could not start");
+  }
+  if (direct_feed_ && ret == GST_STATE_CHANGE_ASYNC) {
+    // A direct feed's element must take buffers at once: one still prerolling would hold the
+    // input's streaming thread.
+    return fail(ErrorCode::Internal, "the output pipeline did not reach PLAYING at once");
   }
   for (auto& sub : subscriptions_) sub.tap->subscribe(sub.feed);
   return {};
@@ -327,7 +332,11 @@ void OutputPipeline::dispose(std::unique_ptr<OutputPipeline> self, Reaper& reape
       raw->finishDrain();
       return G_SOURCE_REMOVE;
     });
-    gst_element_send_event(raw->pipeline_.get(), gst_event_new_eos());
+    if (raw->direct_feed_) {
+      raw->direct_feed_->endOfStream();  // its element has no upstream to send it from
+    } else {
+      gst_element_send_event(raw->pipeline_.get(), gst_event_new_eos());
+    }
     return;
   }
   self.release()->finishDrain();

@@ -1,11 +1,13 @@
 // OutputPipeline: the pipeline of one output, fed from its input's taps through appsrc. Being a
 // pipeline of its own is what isolates it: its errors, EOS, back-pressure and state changes stay
-// on its own bus and threads.
+// on its own bus and threads. (The fan-out takes its buffers on the input's thread instead, as
+// its element never pushes back: see Feed::direct in tap.h.)
 //
 // Shapes (chosen by OutputPlan from the URL scheme, the profile and what the input carries):
 //   passthrough RTMP      Flv tap    → appsrc → rtmp2sink chunk-size=4096 (--rtmp-sender=rtmp2sink)
-//   an input's fan-out    Flv tap    → appsrc → mlsrtmpfanout, one per input, every passthrough
-//                         RTMP output a destination of it (see fanout_sender.h)
+//   an input's fan-out    Flv tap    → mlsrtmpfanout (pushed into directly: Feed::direct), one
+//                         per input, every passthrough RTMP output a destination of it
+//                         (see fanout_sender.h)
 //   passthrough SRT/UDP   MpegTs tap → appsrc → srtsink | udpsink
 //   everything else       Video/Audio taps → appsrc → [decode → scale/rotate/rate → encode]
 //                         (+ silent AAC when asked) → flvmux | mpegtsmux | rtspclientsink
@@ -130,6 +132,7 @@ class OutputPipeline {
   guint bus_watch_ = 0;
   std::shared_ptr<Anchor> anchor_;
   std::vector<Subscription> subscriptions_;
+  std::shared_ptr<Feed> direct_feed_;  // the fan-out's feed into its element's pad (tap.h)
   bool muxed_feed_ = false;
   bool live_reported_ = false;
   bool failed_ = false;

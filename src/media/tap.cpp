@@ -74,6 +74,18 @@ Feed::Feed(GstElement* appsrc, int64_t timestamp_offset, uint64_t max_backlog_by
       timestamp_offset_(timestamp_offset),
       max_backlog_bytes_(max_backlog_bytes) {}
 
+std::shared_ptr<Feed> Feed::direct(GstPad* sinkpad) {
+  std::shared_ptr<Feed> feed(new Feed());
+  feed->pad_ = retainGst(sinkpad);
+  return feed;
+}
+
+void Feed::countPushed(gsize size, int video_frames) {
+  counters_.buffers.fetch_add(1, std::memory_order_relaxed);
+  counters_.bytes.fetch_add(size, std::memory_order_relaxed);
+  if (video_frames > 0) counters_.video_frames.fetch_add(video_frames, std::memory_order_relaxed);
+}
+
 void Feed::push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, bool retime,
                 int video_frames, bool is_keyframe) {
   if (need_keyframe_) {
@@ -82,6 +94,10 @@ void Feed::push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, boo
       return;
     }
     need_keyframe_ = false;
+  }
+  if (pad_) {
+    pushDirect(buffer, caps, video_frames);
+    return;
   }
   GstAppSrc* src = appsrc();
   if (gst_app_src_get_current_level_bytes(src) > max_backlog_bytes_) {
@@ -112,11 +128,42 @@ void Feed::push(GstBuffer* buffer, GstCaps* caps, const GstSegment& segment, boo
     GST_BUFFER_DTS(out) = shift(GST_BUFFER_DTS(out));
   }
   gsize size = gst_buffer_get_size(out);
-  if (gst_app_src_push_buffer(src, out) == GST_FLOW_OK) {
-    counters_.buffers.fetch_add(1, std::memory_order_relaxed);
-    counters_.bytes.fetch_add(size, std::memory_order_relaxed);
-    if (video_frames > 0) counters_.video_frames.fetch_add(video_frames, std::memory_order_relaxed);
+  if (gst_app_src_push_buffer(src, out) == GST_FLOW_OK) countPushed(size, video_frames);
+}
+
+// Stream-start, the caps (if known yet) and a segment, in the order GStreamer requires, once.
+void Feed::startDirect(GstCaps* caps) {
+  if (direct_started_) return;
+  direct_started_ = true;
+  GstEvent* start = gst_event_new_stream_start("mls-tap");
+  gst_event_set_group_id(start, gst_util_group_id_next());
+  gst_pad_send_event(pad_.get(), start);
+  if (caps) {
+    gst_pad_send_event(pad_.get(), gst_event_new_caps(caps));
+    sent_caps_.reset(gst_caps_ref(caps));
   }
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_pad_send_event(pad_.get(), gst_event_new_segment(&segment));
+}
+
+// The element's chain runs right here, on the tap's thread (it never waits: see tap.h). A flow
+// error is the element's to report on its own bus; the input carries on regardless.
+void Feed::pushDirect(GstBuffer* buffer, GstCaps* caps, int video_frames) {
+  startDirect(caps);
+  if (caps && (!sent_caps_ || (sent_caps_.get() != caps && !gst_caps_is_equal(sent_caps_.get(), caps)))) {
+    gst_pad_send_event(pad_.get(), gst_event_new_caps(caps));
+    sent_caps_.reset(gst_caps_ref(caps));
+  }
+  gsize size = gst_buffer_get_size(buffer);
+  if (gst_pad_chain(pad_.get(), gst_buffer_ref(buffer)) == GST_FLOW_OK)
+    countPushed(size, video_frames);
+}
+
+void Feed::endOfStream() {
+  if (!pad_) return;
+  startDirect(nullptr);
+  gst_pad_send_event(pad_.get(), gst_event_new_eos());
 }
 
 Tap::Tap(TapKind kind, std::string name, bool has_video)
@@ -130,12 +177,33 @@ Tap::Tap(TapKind kind, std::string name, bool has_video)
   gst_app_sink_set_callbacks(GST_APP_SINK(appsink_.get()), &callbacks, this, nullptr);
 }
 
+std::unique_ptr<Tap> Tap::sourceFlv(std::string name) {
+  auto tap = std::make_unique<Tap>(TapKind::Flv, std::move(name), false);
+  tap->source_flv_ = std::make_unique<FlvStreamHeaders>();
+  return tap;
+}
+
+void Tap::setSourceStreams(bool has_video, bool has_audio) {
+  std::lock_guard<std::mutex> guard(lock_);
+  if (!source_flv_) return;
+  has_video_ = has_video;
+  source_flv_->setStreams(has_video, has_audio);
+  if (GstCaps* caps = source_flv_->caps()) caps_.reset(gst_caps_ref(caps));
+}
+
 // The appsink's callbacks point at this Tap; it is destroyed only after its pipeline has reached
 // NULL (see InputPipeline::dispose), when no streaming thread can call them any more.
 Tap::~Tap() = default;
 
 void Tap::subscribe(std::shared_ptr<Feed> feed) {
   std::lock_guard<std::mutex> guard(lock_);
+  if (demand_) {
+    demand_->feeds.fetch_add(1);
+    if (demand_->pauses.load() != gop_pause_) {
+      gop_.clear();  // the stream paused after this GOP: it resumes elsewhere
+      gop_bytes_ = 0;
+    }
+  }
   GST_DEBUG_OBJECT(appsink_.get(), "subscribe feed %p, %zu buffers of cached GOP", feed.get(),
                    gop_.size());
   for (auto& cached : gop_) {
@@ -154,7 +222,9 @@ void Tap::subscribe(std::shared_ptr<Feed> feed) {
 
 void Tap::unsubscribe(const Feed* feed) {
   std::lock_guard<std::mutex> guard(lock_);
-  std::erase_if(feeds_, [feed](const std::shared_ptr<Feed>& f) { return f.get() == feed; });
+  auto erased =
+      std::erase_if(feeds_, [feed](const std::shared_ptr<Feed>& f) { return f.get() == feed; });
+  if (demand_ && erased) demand_->feeds.fetch_sub(static_cast<int>(erased));
 }
 
 size_t Tap::subscribers() const {
@@ -201,13 +271,28 @@ bool Tap::isKeyframe(GstBuffer* buffer, bool* is_video) const {
 void Tap::deliver(GstSample* sample) {
   GstBuffer* buffer = gst_sample_get_buffer(sample);
   if (!buffer) return;
-  bool is_video = false;
-  bool is_key = isKeyframe(buffer, &is_video);
-  bool header = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER);
+  // A muxer's HEADER buffers carry only stream headers, never a frame. On a parsed elementary
+  // stream the flag means something else: h264parse/h265parse set it on an access unit that
+  // also carries SPS/PPS, which is every IDR from x264 and most cameras. Such a keyframe must
+  // start the cached GOP, or the cache stays empty and every new feed waits up to a GOP for
+  // its first keyframe.
+  bool header = (kind_ == TapKind::Flv || kind_ == TapKind::MpegTs) &&
+                GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER);
 
   std::lock_guard<std::mutex> guard(lock_);
   GstCaps* caps = gst_sample_get_caps(sample);
+  if (source_flv_) {
+    FlvStreamHeaders::Kind kind = source_flv_->accept(buffer);
+    if (kind == FlvStreamHeaders::Kind::Drop) return;
+    header = kind == FlvStreamHeaders::Kind::Header;
+    caps = source_flv_->caps();  // null until setSourceStreams(), when nobody subscribes yet
+  }
   if (caps && (!caps_ || !gst_caps_is_equal(caps_.get(), caps))) caps_.reset(gst_caps_ref(caps));
+  if (demand_) gop_pause_ = demand_->pauses.load();
+  bool is_video = false;
+  // A header tag in an FLV stream (a sequence header looks like a keyframe) starts nothing: the
+  // caps carry the headers a new feed needs.
+  bool is_key = isKeyframe(buffer, &is_video) && !(header && kind_ == TapKind::Flv);
   if (const GstSegment* seg = gst_sample_get_segment(sample)) gst_segment_copy_into(seg, &segment_);
 
   if (!header) {

@@ -2,6 +2,7 @@
 #include "rtsp/tap_media_factory.h"
 
 #include <gst/app/gstappsrc.h>
+#include <gst/base/gstbasesink.h>
 
 #include <mutex>
 #include <string>
@@ -132,6 +133,28 @@ GstElement* createElement(GstRTSPMediaFactory* factory, const GstRTSPUrl*) noexc
   return bin;
 }
 
+// The sinks gst-rtsp-server adds to a shared media for each client's transport (multiudpsink
+// for UDP, appsink for TCP) prerolling asynchronously, as it makes them for RTP, can deadlock a
+// stream of a live media (measured on 1.22, about 1 pair in 5 of a UDP and a TCP reader joining
+// a fresh media together): the UDP reader's PLAY links a multiudpsink straight to the stream's
+// tee while the pipeline is PAUSED, and the first buffer prerolls it, holding that stream's
+// streaming thread inside the tee's push until the pipeline is PLAYING. The TCP reader's PLAY
+// then adds an appsink (one more async sink the pipeline must wait for) and, to put queues
+// after the tee, an IDLE probe on that tee pad, which cannot run while the push is held. The
+// appsink never gets a buffer, so the pipeline never reaches PLAYING, so the push never returns:
+// that stream sends nothing to anyone (gdb: its appsrc thread in gst_base_sink_wait_preroll
+// under tee; its appsrc queue growing) while the other stream flows. A live media has nothing
+// to preroll: with async off, a sink added while the media plays never takes the pipeline out
+// of PLAYING. gst-rtsp-server already does the same for its RTCP sinks. Client threads.
+void onSinkAdded(GstBin*, GstBin*, GstElement* element, gpointer) noexcept {
+  if (!GST_IS_BASE_SINK(element)) return;
+  GstElementFactory* made_by = gst_element_get_factory(element);
+  const gchar* name = made_by ? GST_OBJECT_NAME(made_by) : "";
+  if (g_str_equal(name, "multiudpsink") || g_str_equal(name, "udpsink") ||
+      g_str_equal(name, "appsink"))
+    g_object_set(element, "async", FALSE, nullptr);
+}
+
 // The media pipeline runs on the input's clock and base time: input running time is media
 // running time, so the fed timestamps need no offset and live sinks send them on time.
 // A publisher's RECORD media keeps gst-rtsp-server's defaults: the input pipeline retimes what it
@@ -150,6 +173,7 @@ GstElement* createPipeline(GstRTSPMediaFactory* factory, GstRTSPMedia* media) no
   gst_pipeline_use_clock(GST_PIPELINE(pipeline), clock);
   gst_element_set_start_time(pipeline, GST_CLOCK_TIME_NONE);
   gst_element_set_base_time(pipeline, handle->base_time);
+  g_signal_connect(pipeline, "deep-element-added", G_CALLBACK(onSinkAdded), nullptr);
   return pipeline;
 }
 

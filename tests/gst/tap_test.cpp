@@ -6,7 +6,11 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "media/tap.h"
@@ -102,6 +106,24 @@ TEST_F(TapTest, FeedJoiningMidGopStartsOnTheCachedKeyframe) {
   tap_->unsubscribe(feed.get());
 }
 
+// h264parse flags an access unit that carries SPS/PPS (every IDR from x264) as HEADER: it is
+// still the keyframe a joining feed must start on.
+TEST_F(TapTest, KeyframeCarryingParameterSetsStartsTheCachedGop) {
+  GstBuffer* key = frame(0, true);
+  GST_BUFFER_FLAG_SET(key, GST_BUFFER_FLAG_HEADER);
+  ASSERT_EQ(gst_app_src_push_buffer(GST_APP_SRC(src_), key), GST_FLOW_OK);
+  push(1, false);
+  for (int i = 0; i < 100 && !tap_->caps(); i++) g_usleep(10000);
+  g_usleep(100000);
+  GstElement* sink = nullptr;
+  auto feed = std::make_shared<Feed>(makeOutput(&sink, 0), 0, 1 << 20);
+  tap_->subscribe(feed);
+  push(2, false);
+  EXPECT_EQ(drain(sink, 3), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(feed->counters().dropped.load(), 0u);
+  tap_->unsubscribe(feed.get());
+}
+
 TEST_F(TapTest, FeedWithoutCacheWaitsForAKeyframe) {
   GstElement* sink = nullptr;
   auto feed = std::make_shared<Feed>(makeOutput(&sink, 0), 0, 1 << 20);
@@ -138,6 +160,64 @@ TEST_F(TapTest, StalledDestinationDropsToTheNextKeyframeAndNeverBlocksTheInput) 
   ASSERT_GT(gap, 0u) << "frames were dropped, so there is a gap";
   EXPECT_EQ(got[gap] % 30, 0) << "resumes on a keyframe, got frame " << got[gap];
   tap_->unsubscribe(feed.get());
+}
+
+// A direct feed (the fan-out's): the tap's own streaming thread runs the element's chain, with
+// stream-start, caps and segment first, in that order; endOfStream() ends it through the pad.
+TEST_F(TapTest, DirectFeedPushesOnTheTapsThreadWithItsEventsInOrder) {
+  struct Seen {
+    std::mutex lock;
+    std::vector<std::string> events;
+    std::vector<int> frames;
+    std::vector<std::string> threads;
+  } seen;
+  GstElement* output = gst_pipeline_new("direct");
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  g_object_set(sink, "async", FALSE, "sync", FALSE, "signal-handoffs", TRUE, nullptr);
+  gst_bin_add(GST_BIN(output), sink);
+  outputs_.push_back(output);
+  g_signal_connect(sink, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer* b, GstPad*, Seen* s) {
+                     char name[16] = {};
+                     pthread_getname_np(pthread_self(), name, sizeof name);
+                     std::lock_guard<std::mutex> guard(s->lock);
+                     s->frames.push_back(indexOf(b));
+                     s->threads.push_back(name);
+                   }),
+                   &seen);
+  g_autoptr(GstPad) pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto* s = static_cast<Seen*>(data);
+        std::lock_guard<std::mutex> guard(s->lock);
+        s->events.push_back(GST_EVENT_TYPE_NAME(GST_PAD_PROBE_INFO_EVENT(info)));
+        return GST_PAD_PROBE_OK;
+      },
+      &seen, nullptr);
+  ASSERT_EQ(gst_element_set_state(output, GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS)
+      << "async=false: PLAYING at once, nothing to preroll";
+
+  auto feed = Feed::direct(pad);
+  tap_->subscribe(feed);
+  push(0, true);
+  push(1, false);
+  push(2, false);
+  for (int i = 0; i < 100 && feed->counters().buffers.load() < 3; i++) g_usleep(10000);
+  tap_->unsubscribe(feed.get());
+  EXPECT_EQ(feed->counters().buffers.load(), 3u);
+  {
+    std::lock_guard<std::mutex> guard(seen.lock);
+    EXPECT_EQ(seen.frames, (std::vector<int>{0, 1, 2}));
+    EXPECT_EQ(seen.events, (std::vector<std::string>{"stream-start", "caps", "segment"}));
+    for (const std::string& t : seen.threads)
+      EXPECT_NE(t.find(":src"), std::string::npos) << "ran on " << t << ", not the input's thread";
+  }
+
+  feed->endOfStream();
+  g_autoptr(GstBus) bus = gst_element_get_bus(output);
+  GstMessage* eos = gst_bus_timed_pop_filtered(bus, 2 * GST_SECOND, GST_MESSAGE_EOS);
+  ASSERT_NE(eos, nullptr) << "the EOS reached the element";
+  gst_message_unref(eos);
 }
 
 }  // namespace
