@@ -116,6 +116,9 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
                                          : nullptr),
       cancellable_(adopt(g_cancellable_new())),
       stopped_(std::make_shared<bool>(false)) {
+  events_->setPublishHook([this] { cache_.invalidate(); });
+  finished_handler_ =
+      g_signal_connect(server_.get(), "request-finished", G_CALLBACK(onRequestFinished), this);
   for (const char* path : kServedPaths) {
     soup_server_add_early_handler(server_.get(), path, onEarlyRequest, this, nullptr);
     soup_server_add_handler(server_.get(), path, onRequest, this, nullptr);
@@ -124,6 +127,7 @@ ApiServer::ApiServer(Backend& backend, ApiOptions options)
 
 ApiServer::~ApiServer() {
   stop();
+  g_signal_handler_disconnect(server_.get(), finished_handler_);
   reaper_.reset();
   events_.reset();
   recording_nudges_.reset();
@@ -203,15 +207,25 @@ void ApiServer::onEarlyRequest(SoupServer*, SoupServerMessage* msg, const char*,
                                gpointer self) noexcept {
   auto* api = static_cast<ApiServer*>(self);
   SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
-  if (soup_message_headers_get_encoding(headers) == SOUP_ENCODING_CONTENT_LENGTH) {
+  const SoupEncoding encoding = soup_message_headers_get_encoding(headers);
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH) {
     if (static_cast<uint64_t>(soup_message_headers_get_content_length(headers)) >
         api->options_.max_body_bytes)
       api->rejectTooLarge(msg);
     return;
   }
-  // Chunked (or read-to-EOF) body: count it as it arrives.
+  // No body (a request with neither Content-Length nor Transfer-Encoding: every GET): nothing
+  // to count, and no per-message data or signal handler to set up.
+  if (encoding == SOUP_ENCODING_NONE) return;
+  // Chunked body: count it as it arrives.
   g_object_set_data_full(G_OBJECT(msg), kBodyBytesKey, g_new0(guint64, 1), g_free);
   g_signal_connect(msg, "got-chunk", G_CALLBACK(onGotChunk), self);
+}
+
+void ApiServer::onRequestFinished(SoupServer*, SoupServerMessage* msg, gpointer self) noexcept {
+  auto* api = static_cast<ApiServer*>(self);
+  api->coalescer_.requestFinished(msg);
+  if (api->reaper_) api->reaper_->requestFinished(msg);
 }
 
 void ApiServer::onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self) noexcept {
@@ -256,8 +270,29 @@ void ApiServer::startDeferred(SoupServerMessage* msg, const Request& request, Re
 void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHashTable* query,
                           gpointer self) noexcept {
   auto* api = static_cast<ApiServer*>(self);
+  const char* method = soup_server_message_get_method(msg);
+  // libsoup interns the method names it knows: a pointer comparison.
+  const bool read = method == SOUP_METHOD_GET || method == SOUP_METHOD_HEAD;
+  // Only reads without a query string are cached: their answer is the path's alone (the routes
+  // marked cacheable read no header, and a read needs no token without a query).
+  const bool cache_key = read && (!query || g_hash_table_size(query) == 0);
+  const int64_t now_us = cache_key ? g_get_monotonic_time() : 0;
+  if (cache_key) {
+    const char* path = g_uri_get_path(soup_server_message_get_uri(msg));
+    if (const Response* cached = api->cache_.find(path ? path : "", now_us)) {
+      api->coalescer_.cork(msg);
+      sendResponse(msg, *cached, api->keep_alive_);
+      return;
+    }
+  } else if (method != SOUP_METHOD_OPTIONS) {
+    api->cache_.invalidate();  // a change may follow; invalidated again once it is made
+  }
   Request request = toRequest(msg, query);
   Response response = dispatch(request, api->backend_, api->options_);
+  if (cache_key && response.cacheable)
+    api->cache_.store(request.path, response, now_us);
+  else if (!read && method != SOUP_METHOD_OPTIONS)
+    api->cache_.invalidate();
   if (response.event_stream && request.method == "HEAD") {
     response.event_stream = false;
     response.status = 200;
@@ -274,6 +309,7 @@ void ApiServer::onRequest(SoupServer*, SoupServerMessage* msg, const char*, GHas
     api->startDeferred(msg, request, std::move(response));
     return;
   }
+  if (!response.file) api->coalescer_.cork(msg);
   sendResponse(msg, response, api->keep_alive_);
   if (response.file && request.method != "HEAD" && response.file->length > 0)
     api->downloads_.start(msg, response.file);

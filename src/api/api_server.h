@@ -8,6 +8,12 @@
 // file response (Response::file: a recording download) is streamed by its FileSender, and GET
 // /api/recording/sse (Go-MLS) is handed to a second, plain SseBroker (recordingNudges()).
 //
+// Resource reads (GET /api/v1/inputs and the like, marked `cacheable` in the route table) are
+// answered from a ResponseCache while nothing has changed (response_cache.h says what
+// invalidates it): a hit skips the router and the handler.
+//
+// A response whose body is set at once leaves in one TCP segment (write_coalescer.h).
+//
 // Connections stay open between requests (HTTP/1.1 keep-alive) except after a download or a
 // 413; on libsoup 3.2, whose server leaks the idle connections clients close, a ConnectionReaper
 // closes those (connection_reaper.h). The listening socket has a backlog of SOMAXCONN.
@@ -25,8 +31,10 @@
 #include "api/backend.h"
 #include "api/connection_reaper.h"
 #include "api/file_sender.h"
+#include "api/response_cache.h"
 #include "api/http.h"
 #include "api/sse_broker.h"
+#include "api/write_coalescer.h"
 #include "core/gobj.h"
 #include "core/result.h"
 
@@ -53,6 +61,7 @@ class ApiServer {
   size_t activeDownloads() const { return downloads_.active(); }
   // Whether connections stay open after a response (HTTP keep-alive); set by listen().
   bool keepsConnectionsAlive() const { return keep_alive_; }
+  const ResponseCache& responseCache() const { return cache_; }
   // The idle-connection reaper (connection_reaper.h); null when this libsoup does not need one.
   const ConnectionReaper* reaper() const { return reaper_.get(); }
   SoupServer* soupServer() const { return server_.get(); }
@@ -62,6 +71,9 @@ class ApiServer {
                              GHashTable* query, gpointer self) noexcept;
   static void onRequest(SoupServer* server, SoupServerMessage* msg, const char* path,
                         GHashTable* query, gpointer self) noexcept;
+  // The server's "request-finished", for the coalescer and the reaper (one handler).
+  static void onRequestFinished(SoupServer* server, SoupServerMessage* msg,
+                                gpointer self) noexcept;
   static void onGotChunk(SoupServerMessage* msg, GBytes* chunk, gpointer self) noexcept;
   void rejectTooLarge(SoupServerMessage* msg);
   void startDeferred(SoupServerMessage* msg, const Request& request, Response response);
@@ -77,6 +89,9 @@ class ApiServer {
   // leaks idle connections and the reaper cannot hook it; every response then closes).
   bool keep_alive_ = false;
   FileSender downloads_;
+  ResponseCache cache_;
+  WriteCoalescer coalescer_;
+  gulong finished_handler_ = 0;  // onRequestFinished
   GObjectPtr<GCancellable> cancellable_;  // cancelled by stop(): deferred responses give up
   std::shared_ptr<bool> stopped_;         // deferred responses check it before they send
   std::string base_url_;

@@ -12,45 +12,70 @@ namespace mls::api {
 
 namespace {
 
-// Each message's SoupServerConnection (no reference: the message holds one).
+// Each connection's SoupServerConnection, kept on its GSocket (no reference: the connection
+// holds the socket, and the reaper asks only for the sockets of live connections' messages).
 GQuark connectionQuark() {
   static const GQuark quark = g_quark_from_static_string("mls-soup-server-connection");
   return quark;
 }
 
+// SoupListener::new-connection (listener, connection): tags the connection's socket, once per
+// connection, before SoupServer takes the connection.
 gboolean rememberConnection(GSignalInvocationHint*, guint n_params, const GValue* params,
                             gpointer) noexcept {
-  if (n_params == 2 && G_VALUE_HOLDS_OBJECT(&params[0]) && G_VALUE_HOLDS_OBJECT(&params[1])) {
-    auto* conn = static_cast<GObject*>(g_value_get_object(&params[0]));
-    auto* msg = static_cast<GObject*>(g_value_get_object(&params[1]));
-    if (conn && msg && SOUP_IS_SERVER_MESSAGE(msg))
-      g_object_set_qdata(msg, connectionQuark(), conn);
+  if (n_params == 2 && G_VALUE_HOLDS_OBJECT(&params[1])) {
+    auto* conn = static_cast<GObject*>(g_value_get_object(&params[1]));
+    if (!conn) return TRUE;
+    GSocket* socket = nullptr;
+    g_object_get(conn, "socket", &socket, nullptr);
+    if (socket) {
+      g_object_set_qdata(G_OBJECT(socket), connectionQuark(), conn);
+      g_object_unref(socket);
+    }
   }
   return TRUE;  // stay installed
 }
 
 // Installs the emission hook once per process (it serves every SoupServer and only tags
-// messages). False while libsoup's connection type is unknown or not shaped like 3.2's.
+// sockets). False while libsoup's listener and connection types are unknown or not shaped like
+// 3.2's.
 bool hookConnections() {
   static bool hooked = false;
   if (hooked) return true;
-  const GType type = g_type_from_name("SoupServerConnection");
-  if (!type || !G_TYPE_IS_OBJECT(type)) return false;
-  g_type_class_ref(type);  // kept for the process: the signals live in the class
-  const guint started = g_signal_lookup("request-started", type);
-  const guint disconnected = g_signal_lookup("disconnected", type);
-  if (!started || !disconnected) return false;
+  const GType listener_type = g_type_from_name("SoupListener");
+  const GType conn_type = g_type_from_name("SoupServerConnection");
+  if (!listener_type || !G_TYPE_IS_OBJECT(listener_type) || !conn_type ||
+      !G_TYPE_IS_OBJECT(conn_type))
+    return false;
+  // Kept for the process: the signals live in the classes.
+  g_type_class_ref(listener_type);
+  auto* conn_class = static_cast<GObjectClass*>(g_type_class_ref(conn_type));
+  GParamSpec* socket_property = g_object_class_find_property(conn_class, "socket");
+  if (!socket_property || socket_property->value_type != G_TYPE_SOCKET ||
+      !(socket_property->flags & G_PARAM_READABLE))
+    return false;
+  const guint new_connection = g_signal_lookup("new-connection", listener_type);
+  const guint disconnected = g_signal_lookup("disconnected", conn_type);
+  if (!new_connection || !disconnected) return false;
   GSignalQuery query;
-  g_signal_query(started, &query);
-  const bool started_ok =
+  g_signal_query(new_connection, &query);
+  const bool new_connection_ok =
       query.n_params == 1 &&
-      (query.param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == SOUP_TYPE_SERVER_MESSAGE &&
+      (query.param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE) == conn_type &&
       query.return_type == G_TYPE_NONE;
   g_signal_query(disconnected, &query);
-  if (!started_ok || query.n_params != 0 || query.return_type != G_TYPE_NONE) return false;
-  g_signal_add_emission_hook(started, 0, rememberConnection, nullptr, nullptr);
+  if (!new_connection_ok || query.n_params != 0 || query.return_type != G_TYPE_NONE) return false;
+  g_signal_add_emission_hook(new_connection, 0, rememberConnection, nullptr, nullptr);
   hooked = true;
   return true;
+}
+
+// The SoupServerConnection of `msg`, from its socket's tag; nullptr for a connection that did
+// not come from a listener.
+GObject* connectionOf(SoupServerMessage* msg) {
+  GSocket* socket = soup_server_message_get_socket(msg);
+  return socket ? static_cast<GObject*>(g_object_get_qdata(G_OBJECT(socket), connectionQuark()))
+                : nullptr;
 }
 
 // Just below libsoup's own socket watch (G_PRIORITY_DEFAULT): when both are ready, GLib
@@ -64,7 +89,8 @@ struct ConnectionReaper::Connection {
   GObjectPtr<GObject> conn;  // the SoupServerConnection
   GObjectPtr<GSocket> socket;
   gulong disconnected_handler = 0;
-  SourceGuard watch;  // set in the idle window
+  bool idle = false;  // between a response and the next request
+  SourceGuard watch;  // set when a sweep found the idle socket at EOF
 };
 
 bool ConnectionReaper::needed() {
@@ -74,8 +100,8 @@ bool ConnectionReaper::needed() {
 ConnectionReaper::ConnectionReaper(SoupServer* server) : server_(server) {}
 
 ConnectionReaper::~ConnectionReaper() {
+  sweep_.reset();
   if (started_handler_) g_signal_handler_disconnect(server_, started_handler_);
-  if (finished_handler_) g_signal_handler_disconnect(server_, finished_handler_);
   for (auto& [conn, connection] : connections_)
     g_signal_handler_disconnect(conn, connection->disconnected_handler);
   connections_.clear();
@@ -90,20 +116,18 @@ bool ConnectionReaper::enable() {
   }
   started_handler_ =
       g_signal_connect(server_, "request-started", G_CALLBACK(onRequestStarted), this);
-  finished_handler_ =
-      g_signal_connect(server_, "request-finished", G_CALLBACK(onRequestFinished), this);
   return true;
 }
 
 size_t ConnectionReaper::idle() const {
   size_t n = 0;
   for (const auto& [conn, connection] : connections_)
-    if (connection->watch) ++n;
+    if (connection->idle) ++n;
   return n;
 }
 
 ConnectionReaper::Connection* ConnectionReaper::find(SoupServerMessage* msg) {
-  auto* conn = static_cast<GObject*>(g_object_get_qdata(G_OBJECT(msg), connectionQuark()));
+  GObject* conn = connectionOf(msg);
   if (!conn) return nullptr;
   auto it = connections_.find(conn);
   return it == connections_.end() ? nullptr : it->second.get();
@@ -111,7 +135,7 @@ ConnectionReaper::Connection* ConnectionReaper::find(SoupServerMessage* msg) {
 
 ConnectionReaper::Connection* ConnectionReaper::track(SoupServerMessage* msg) {
   if (Connection* known = find(msg)) return known;
-  auto* conn = static_cast<GObject*>(g_object_get_qdata(G_OBJECT(msg), connectionQuark()));
+  GObject* conn = connectionOf(msg);
   GSocket* socket = soup_server_message_get_socket(msg);
   if (!conn || !socket) return nullptr;  // not a listener's connection: nothing to watch
   auto connection = std::make_unique<Connection>();
@@ -120,6 +144,15 @@ ConnectionReaper::Connection* ConnectionReaper::track(SoupServerMessage* msg) {
   connection->socket = retain(socket);
   connection->disconnected_handler =
       g_signal_connect(conn, "disconnected", G_CALLBACK(onDisconnected), this);
+  if (!sweep_)
+    sweep_ = SourceGuard::timeout(kSweepMs, [this]() -> gboolean {
+      if (connections_.empty()) {
+        sweep_ = SourceGuard();
+        return G_SOURCE_REMOVE;
+      }
+      sweep();
+      return G_SOURCE_CONTINUE;
+    });
   return connections_.emplace(conn, std::move(connection)).first->second.get();
 }
 
@@ -127,16 +160,31 @@ void ConnectionReaper::onRequestStarted(SoupServer*, SoupServerMessage* msg,
                                         gpointer self) noexcept {
   // The first message of a connection starts when it is accepted; later ones with their first
   // byte. Either way the connection is busy until its response is written.
-  if (Connection* connection = static_cast<ConnectionReaper*>(self)->track(msg))
+  if (Connection* connection = static_cast<ConnectionReaper*>(self)->track(msg)) {
+    connection->idle = false;
     connection->watch.reset();
+  }
 }
 
-void ConnectionReaper::onRequestFinished(SoupServer*, SoupServerMessage* msg,
-                                         gpointer self) noexcept {
+void ConnectionReaper::requestFinished(SoupServerMessage* msg) {
   // Emitted before libsoup decides whether the connection stays: if it does not, it
   // disconnects right after and onDisconnected() forgets the connection, watch included.
-  auto* reaper = static_cast<ConnectionReaper*>(self);
-  if (Connection* connection = reaper->find(msg)) reaper->watch(*connection);
+  if (Connection* connection = find(msg)) connection->idle = true;
+}
+
+void ConnectionReaper::sweep() {
+  for (auto& [conn, connection] : connections_) {
+    if (!connection->idle || connection->watch || g_socket_is_closed(connection->socket.get()))
+      continue;
+    char byte = 0;
+    const ssize_t n =
+        recv(g_socket_get_fd(connection->socket.get()), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    // Nothing (the client keeps the connection for later) or the first byte of a request
+    // (libsoup reads it): nothing to do. EOF or an error: watch it, behind libsoup.
+    if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
+      continue;
+    watch(*connection);
+  }
 }
 
 void ConnectionReaper::onDisconnected(GObject* conn, gpointer self) noexcept {

@@ -71,6 +71,9 @@ struct Response {
   // Set by the router for GET /api/v1/events: ApiServer hands the message to the SseBroker
   // instead of sending this response.
   bool event_stream = false;
+  // Set by the router for the routes marked `cacheable` (router.h): ApiServer may serve this
+  // answer again to the same path from its ResponseCache (response_cache.h).
+  bool cacheable = false;
   // Set by GET /api/recording/sse (Go-MLS): ApiServer hands the message to its broker of plain
   // `data: update` nudges instead.
   bool recording_nudges = false;

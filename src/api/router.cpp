@@ -169,7 +169,9 @@ Response dispatch(Request request, Backend& backend, const ApiOptions& options) 
     response.event_stream = true;
     return response;
   }
-  return route->handler(request, backend, options);
+  Response response = route->handler(request, backend, options);
+  response.cacheable = route->cacheable;
+  return response;
 }
 
 }  // namespace mls::api

@@ -31,6 +31,9 @@ struct Route {
   Handler handler;      // nullptr for the SSE event stream (served by ApiServer + SseBroker)
   BodyKind body;
   bool compat;  // a Go-MLS route: errors as {"error":"…"}
+  // A read of resources whose 200 answer ApiServer may keep in its ResponseCache
+  // (response_cache.h): the handler reads only the path and the backend, no query or header.
+  bool cacheable = false;
 };
 
 // The route table, in the order it is matched.

@@ -9,12 +9,13 @@ const std::vector<Route>& routes() {
   using B = BodyKind;
   constexpr bool v1 = false;
   constexpr bool gomls = true;
+  constexpr bool cached = true;  // ResponseCache (response_cache.h)
   // clang-format off
   static const std::vector<Route> table = {
-      // method   pattern                                              handler         body    errors
-      {"GET",    "/api/v1/inputs",                                     inputs_list,    B::None, v1},
+      // method   pattern                                              handler         body    errors  cache
+      {"GET",    "/api/v1/inputs",                                     inputs_list,    B::None, v1, cached},
       {"POST",   "/api/v1/inputs",                                     inputs_create,  B::Json, v1},
-      {"GET",    "/api/v1/inputs/{input}",                             inputs_get,     B::None, v1},
+      {"GET",    "/api/v1/inputs/{input}",                             inputs_get,     B::None, v1, cached},
       {"PATCH",  "/api/v1/inputs/{input}",                             inputs_patch,   B::Json, v1},
       {"DELETE", "/api/v1/inputs/{input}",                             inputs_delete,  B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/start",                       inputs_start,   B::None, v1},
@@ -22,9 +23,9 @@ const std::vector<Route>& routes() {
       {"GET",    "/api/v1/inputs/{input}/launch",                      inputs_launch,  B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/recording",                   inputs_record_start, B::None, v1},
       {"DELETE", "/api/v1/inputs/{input}/recording",                   inputs_record_stop,  B::None, v1},
-      {"GET",    "/api/v1/inputs/{input}/outputs",                     outputs_list,   B::None, v1},
+      {"GET",    "/api/v1/inputs/{input}/outputs",                     outputs_list,   B::None, v1, cached},
       {"POST",   "/api/v1/inputs/{input}/outputs",                     outputs_create, B::Json, v1},
-      {"GET",    "/api/v1/inputs/{input}/outputs/{output}",            outputs_get,    B::None, v1},
+      {"GET",    "/api/v1/inputs/{input}/outputs/{output}",            outputs_get,    B::None, v1, cached},
       {"PATCH",  "/api/v1/inputs/{input}/outputs/{output}",            outputs_patch,  B::Json, v1},
       {"DELETE", "/api/v1/inputs/{input}/outputs/{output}",            outputs_delete, B::None, v1},
       {"POST",   "/api/v1/inputs/{input}/outputs/{output}/start",      outputs_start,  B::None, v1},

@@ -73,6 +73,7 @@ std::string SseBroker::preamble(const std::optional<std::string>& last_event_id)
 }
 
 void SseBroker::publish(const std::string& type, const std::string& json) {
+  if (publish_hook_) publish_hook_();
   const uint64_t id = ++last_id_;
   Event event{id, options_.typed ? formatEvent(id, type, json) : formatData(json) + "\n"};
   if (options_.history > 0) {
@@ -83,6 +84,7 @@ void SseBroker::publish(const std::string& type, const std::string& json) {
 }
 
 void SseBroker::publishTransient(const std::string& type, const std::string& json) {
+  if (publish_hook_) publish_hook_();
   if (clients_.empty()) return;
   sendToAll("event: " + type + "\n" + formatData(json) + "\n");
 }

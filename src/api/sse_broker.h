@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,6 +56,9 @@ class SseBroker {
   void publishTransient(const std::string& type, const std::string& json);
   // publish() as an EventSink for the core; valid while the broker lives.
   EventSink sink();
+  // Called at each publish() and publishTransient(), before the clients are written: ApiServer
+  // drops its cached answers there (response_cache.h), as every event is news about them.
+  void setPublishHook(std::function<void()> hook) { publish_hook_ = std::move(hook); }
 
   // Serves `msg` (a GET /api/v1/events request, inside the SoupServer handler) as an event
   // stream, honouring its Last-Event-ID header. After closeAll() it answers 503.
@@ -107,6 +111,7 @@ class SseBroker {
   std::map<uint64_t, Client> clients_;
   SourceGuard keepalive_;
   bool closed_ = false;
+  std::function<void()> publish_hook_;
 };
 
 }  // namespace mls::api

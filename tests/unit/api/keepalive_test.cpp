@@ -258,6 +258,10 @@ TEST_F(KeepAlive, ConnectionsTheClientClosesGiveTheirFdsBack) {
     RawResponse r;
     c.exchange(get("/api/v1/inputs"), &r);
   }));
+  // The reaper finds a closed idle connection within its sweep period.
+  if (server_->reaper()) {
+    EXPECT_TRUE(runUntil([&] { return reaped() == 1; }, 2000)) << reaped() << " reaped";
+  }
   runUntil([] { return false; }, 200);
   const int baseline = openFds();
   ConnectionCensus census;
