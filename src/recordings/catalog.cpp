@@ -196,7 +196,10 @@ void Catalog::onFolderChanged(GFileMonitor*, GFile* file, GFile* other, GFileMon
   if (event == G_FILE_MONITOR_EVENT_DELETED || event == G_FILE_MONITOR_EVENT_UNMOUNTED ||
       event == G_FILE_MONITOR_EVENT_MOVED_OUT || event == G_FILE_MONITOR_EVENT_MOVED_IN ||
       event == G_FILE_MONITOR_EVENT_RENAMED || event == G_FILE_MONITOR_EVENT_CREATED ||
-      event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT) {
+      event == G_FILE_MONITOR_EVENT_CHANGED || event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT ||
+      event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED) {
+    // (A segment's modification time is one of its facts: retention ages a file without a
+    // duration by it, so `touch` or a copy that keeps times must be seen.)
     if (baseName(file) == input && event == G_FILE_MONITOR_EVENT_DELETED) {
       self->dirty_root_ = true;  // the folder itself went
     } else {
