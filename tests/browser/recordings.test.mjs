@@ -18,8 +18,23 @@ run('recordings', async () => {
   await row.waitFor();
   await waitFor('cam1 live', async () => (await mlsd.api('GET', '/api/v1/inputs/cam1')).json.state === 'live');
 
+  // The input's reload that starting a recording causes is answered with what the server had
+  // when asked (not live yet) but delivered 1.5 s later, after the recorder's recording.state
+  // event (each request has its own connection, so this happens): the event must win.
+  const inputUrl = /\/api\/v1\/inputs\/cam1$/;
+  let held = 0;
+  await page.route(inputUrl, async (route) => {
+    const response = await route.fetch();
+    held++;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.fulfill({response});
+  });
   await page.click('button[aria-label="Start recording cam1"]');
   await waitFor('the recording badge', async () => (await row.locator('.badge').textContent()) === 'recording', 20000);
+  await waitFor('the held reload', async () => held > 0, 5000);
+  await new Promise((resolve) => setTimeout(resolve, 2000));  // its answer is applied meanwhile
+  assert((await row.locator('.badge').textContent()) === 'recording', 'an older answer undid the recording state');
+  await page.unroute(inputUrl);
   assert(await row.locator('.rec-dot').count() === 1, 'a blinking dot while it records');
   const segment = await waitFor('the segment name', async () => {
     const t = (await row.locator('td.mono').textContent()).trim();

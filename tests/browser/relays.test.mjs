@@ -3,13 +3,12 @@
 // an output and then the input are deleted through the confirmation dialog (the cascade named);
 // an API error carrying markup renders as text. Also measures the page weight and the time to
 // the first live update, and saves the main views' screenshots (desktop 1280 and phone 390).
-import {Mlsd, NginxRtmp, assert, launchBrowser, log, newPage, run, screenshot, screenshotDir, testDir, waitFor} from './lib/harness.mjs';
+import {Mlsd, NginxRtmp, assert, launchBrowser, log, newPage, run, screenshot, screenshotDir, testDir, textOrNull, waitFor} from './lib/harness.mjs';
 
 const badge = (page, key) => page.locator(`.row-grid[data-key="${key}"] > .state-cell .badge`);
 
-async function stateOf(page, key) {
-  const el = badge(page, key);
-  return (await el.count()) ? el.textContent() : null;
+function stateOf(page, key) {
+  return textOrNull(page, `.row-grid[data-key="${key}"] > .state-cell .badge`);
 }
 
 async function waitState(page, key, state, timeoutMs = 30000) {

@@ -2,7 +2,7 @@
 // page recovers by itself when it is back on the same port (EventSource reconnects with
 // Last-Event-ID; the new mlsd answers `reset` and the page re-reads everything), then follows
 // live events again — no reload.
-import {Mlsd, assert, launchBrowser, log, newPage, run, screenshot, testDir, waitFor} from './lib/harness.mjs';
+import {Mlsd, assert, launchBrowser, log, newPage, run, screenshot, testDir, textOrNull, waitFor} from './lib/harness.mjs';
 
 run('restart', async () => {
   const dir = testDir('restart');
@@ -12,10 +12,7 @@ run('restart', async () => {
   const browser = await launchBrowser();
   const page = await newPage(browser);
   await page.goto(mlsd.url + '/');
-  const badge = async (key) => {
-    const el = page.locator(`.row-grid[data-key="${key}"] > .state-cell .badge`);
-    return (await el.count()) ? el.textContent() : null;
-  };
+  const badge = (key) => textOrNull(page, `.row-grid[data-key="${key}"] > .state-cell .badge`);
   await waitFor('cam1 live', async () => (await badge('cam1')) === 'live');
   assert(await page.isHidden('#banner'), 'no banner while connected');
 

@@ -38,17 +38,17 @@ export function sortedInputs() {
 // Responses can arrive out of order (each request has its own connection), and a state event
 // can arrive while a GET issued before it is in flight. So: a response older than one already
 // applied for the same input is dropped, and state events received after a GET was issued are
-// applied again on top of its response.
+// applied again on top of its response (an input's, an output's, a recorder's).
 let eventSeq = 0;            // state events received so far
-const lastState = new Map();  // "cam1" or "cam1/yt" → {seq, ev, output}
+const lastState = new Map();  // "cam1", "cam1/yt" or "cam1#recording" → {seq, ev, apply}
 let reloadSeq = 0;
 const appliedReload = new Map();  // input → seq of the newest response applied ('*': loadAll)
 
 function reapplyStates(issuedAt, onlyInput) {
-  for (const {seq, ev, output} of lastState.values()) {
+  for (const {seq, ev, apply} of lastState.values()) {
     if (seq <= issuedAt) continue;
     if (onlyInput && ev.input !== onlyInput) continue;
-    if (output) applyOutputState(ev, true); else applyInputState(ev, true);
+    apply(ev, true);
   }
 }
 
@@ -100,7 +100,7 @@ function applyState(target, ev) {
 }
 
 export function applyInputState(ev, again = false) {
-  if (!again) lastState.set(ev.input, {seq: ++eventSeq, ev, output: false});
+  if (!again) lastState.set(ev.input, {seq: ++eventSeq, ev, apply: applyInputState});
   const input = store.inputs.get(ev.input);
   if (!input) return false;
   applyState(input, ev);
@@ -108,7 +108,7 @@ export function applyInputState(ev, again = false) {
 }
 
 export function applyOutputState(ev, again = false) {
-  if (!again) lastState.set(ev.input + '/' + ev.output, {seq: ++eventSeq, ev, output: true});
+  if (!again) lastState.set(ev.input + '/' + ev.output, {seq: ++eventSeq, ev, apply: applyOutputState});
   const output = findOutput(ev.input, ev.output);
   if (!output) return false;
   applyState(output, ev);
@@ -143,7 +143,8 @@ export function applyStats(ev) {
 }
 
 // recording.state / started / stopped / failed: {"input","state","segment","segments","last_error"}.
-export function applyRecordingState(ev) {
+export function applyRecordingState(ev, again = false) {
+  if (!again) lastState.set(ev.input + '#recording', {seq: ++eventSeq, ev, apply: applyRecordingState});
   const input = store.inputs.get(ev.input);
   if (!input) return false;
   input.recording = Object.assign(input.recording || {}, {
@@ -155,6 +156,7 @@ export function applyRecordingState(ev) {
 // input.deleted: the input and what was remembered of it go.
 export function forgetInput(name) {
   store.inputs.delete(name);
-  for (const key of [...lastState.keys()]) if (key === name || key.startsWith(name + '/')) lastState.delete(key);
+  for (const key of [...lastState.keys()])
+    if (key === name || key.startsWith(name + '/') || key === name + '#recording') lastState.delete(key);
   for (const key of [...store.history.keys()]) if (key === name || key.startsWith(name + '/')) store.history.delete(key);
 }

@@ -51,6 +51,13 @@ export async function waitFor(what, predicate, timeoutMs = 20000, intervalMs = 1
   }
 }
 
+// The text of the first element matching `selector`, or null when there is none, read in one
+// step inside the page. (A locator's count() then textContent() races the UI: a row removed in
+// between leaves textContent() waiting its full 30 s timeout for an element that will never come.)
+export function textOrNull(page, selector) {
+  return page.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector);
+}
+
 // A fresh directory for one test's files (peer configs, state, recordings, process logs); kept
 // after a failure so its logs can be read, removed after a pass.
 const testDirs = [];
