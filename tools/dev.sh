@@ -138,7 +138,9 @@ cmd_build_asan() {
   ninja -C "$ASAN_BUILD_DIR"
 }
 
-# One line a CI reader recognises, from meson's machine-readable test logs (both builds).
+# One line a CI reader recognises, from meson's machine-readable test logs (both builds), after
+# each failed test's gtest failures (the assertion and a few lines after it): a CI log is often
+# read from its end, where meson's own error logs are long gone.
 print_summary() {
   local logs=() dir
   for dir in "$@"; do
@@ -146,21 +148,38 @@ print_summary() {
   done
   [ "${#logs[@]}" -gt 0 ] || return 0
   python3 - "${logs[@]}" <<'PY' || true
-import json, sys
+import json, re, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 for path in sys.argv[1:]:
+    build = path.split("/meson-logs/")[0].rsplit("/", 1)[-1]
     with open(path) as f:
         for line in f:
             line = line.strip()
             if not line:
                 continue
-            result = json.loads(line).get("result", "")
+            test = json.loads(line)
+            result = test.get("result", "")
             if result in ("OK", "EXPECTEDFAIL"):
                 counts["passed"] += 1
             elif result == "SKIP":
                 counts["skipped"] += 1
             else:
                 counts["failed"] += 1
+                print("=== %s: %s %s" % (build, test.get("name", "?"), result))
+                out = ((test.get("stdout") or "") + (test.get("stderr") or "")).splitlines()
+                shown = 0
+                printed_to = 0  # lines before this one were printed already
+                for i, text in enumerate(out):
+                    if re.search(r": Failure$|ERROR: |Sanitizer|runtime error|^FAIL ", text):
+                        for extra in out[max(i, printed_to):i + 8]:
+                            print("  " + extra[:300])
+                        printed_to = i + 8
+                        shown += 1
+                        if shown == 6:
+                            break
+                if shown == 0:
+                    for extra in out[-15:]:
+                        print("  " + extra[:300])
 print("tests: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
 PY
 }

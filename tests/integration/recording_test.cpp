@@ -198,6 +198,66 @@ TEST_F(RecordingLifecycle, SegmentsStartOnKeyframesAndStopFinalizesTheLast) {
   EXPECT_NEAR(last.duration, content, 0.1) << last.describe();
 }
 
+// An RTMP input relayed only to RTMP does not parse its media: its outputs take the source's own
+// FLV tags, and its figures come from those tags. A recording started later makes it parse again
+// from the next keyframe, its segments decode cleanly from a keyframe with both streams, and
+// when it stops parsing pauses again. The relay goes on throughout.
+TEST_F(RecordingLifecycle, AnRtmpRelayParsesOnlyWhileARecordingNeedsIt) {
+  RtmpSource source;
+  ASSERT_TRUE(source.start());
+  NginxRtmp destination;
+  ASSERT_TRUE(destination.start());
+  ASSERT_TRUE(startMlsd({"--segment-duration", "2"}));
+  const std::string outputs =
+      jsonArray({JsonText().set("name", "out").set("url", destination.rtmpUrl("live", "out"))});
+  ASSERT_TRUE(api().createInput(
+      JsonText().set("name", "cam").set("url", source.url()).raw("outputs", outputs)));
+  ASSERT_TRUE(api().waitOutput("cam", "out", "live", 30s));
+  auto paused = [&] { return mlsd().process().countLines("cam: parsing paused"); };
+  auto resumed = [&] { return mlsd().process().countLines("cam: parsing resumes"); };
+  ASSERT_TRUE(waitUntil([&] { return paused() == 1; }, 10s)) << tailOf(mlsd().process().log());
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        JsonNodePtr input = api().input("cam");
+        return jsonDouble(input.get(), "fps").value_or(0) >= 24 &&
+               jsonDouble(input.get(), "bitrate_bps").value_or(0) > 1e6;
+      },
+      10s))
+      << api().context("cam");
+  FlowResult before = measureFlow(destination.rtmpUrl("live", "out"), 3);
+  EXPECT_TRUE(before.ok) << before.describe();
+  EXPECT_GE(before.fps, 24) << before.describe();
+
+  ASSERT_EQ(api().post("/api/v1/inputs/cam/recording").status, 200);
+  ASSERT_TRUE(waitRecording("cam", "live", 15s));
+  EXPECT_EQ(resumed(), 1) << tailOf(mlsd().process().log());
+  const fs::path dir = recordingsDir() / "cam";
+  ASSERT_TRUE(waitUntil([&] { return segments(dir).size() >= 3; }, 20s))
+      << segments(dir).size() << " segments\n"
+      << api().context("cam");
+  ASSERT_EQ(api().del("/api/v1/inputs/cam/recording").status, 200);
+  ASSERT_TRUE(waitUntil([&] { return markers(dir, ".open").empty(); }, 10s))
+      << "the last segment was not finalized";
+  const std::vector<fs::path> files = segments(dir);
+  for (size_t i = 0; i < files.size(); ++i) {
+    SegmentCheck check = checkSegment(files[i]);
+    std::printf("%s: %s\n", files[i].filename().c_str(), check.describe().c_str());
+    EXPECT_TRUE(check.first_video_key) << files[i] << ": " << check.describe();
+    EXPECT_TRUE(check.decode_errors.empty()) << files[i] << ": " << check.describe();
+    EXPECT_GT(check.video_frames, 0) << files[i] << ": " << check.describe();
+    // The last one ends where the stop came, which may be right after its first frame.
+    if (i + 1 < files.size()) {
+      EXPECT_GT(check.audio_frames, 0) << files[i] << ": " << check.describe();
+      EXPECT_NEAR(check.duration, 2.0, 0.15) << files[i] << ": " << check.describe();
+    }
+  }
+  EXPECT_TRUE(waitUntil([&] { return paused() == 2; }, 10s)) << tailOf(mlsd().process().log());
+  EXPECT_EQ(api().outputState("cam", "out"), "live");
+  FlowResult after = measureFlow(destination.rtmpUrl("live", "out"), 3);
+  EXPECT_TRUE(after.ok) << after.describe();
+  EXPECT_GE(after.fps, 24) << after.describe();
+}
+
 TEST_F(RecordingLifecycle, SigtermFinalizesTheOpenSegment) {
   ASSERT_TRUE(startMlsd({"--segment-duration", "600"}));
   ASSERT_TRUE(api().createInput(
@@ -231,33 +291,58 @@ TEST_F(RecordingCrash, KillNineLosesAtMostOneSecondAndIsMarkedInterrupted) {
       JsonText().set("name", "cam").set("url", source.url()).set("record", true)));
   ASSERT_TRUE(waitRecording("cam", "live", 30s));
   const fs::path dir = recordingsDir() / "cam";
-  // The kill hits the third segment. The first one starts with the input's cached GOP (media up
-  // to 1 s older than its marker), and media may still arrive faster than real time while the
-  // second one starts (the RTMP server's backlog at connection). The third starts with a keyframe
-  // as it arrives in real time, and its marker is made then (mlssegmentsink asks for the file
-  // name with that keyframe in hand), so the marker's time is its first frame's.
+  // The kill hits the third segment, or a later one if that one is cut before the kill. The
+  // first one starts with the input's cached GOP (media up to 1 s older than its marker), and
+  // media may still arrive faster than real time while the second one starts (the RTMP server's
+  // backlog at connection). The third starts with a keyframe as it arrives in real time, and its
+  // marker is made then (mlssegmentsink asks for the file name with that keyframe in hand), so
+  // the marker's time is its first frame's, unless media still comes in a burst then: the
+  // stream from the RTMP server can hold for about 2 s early on and then catch up (segments
+  // opened 5.0, 3.0 and 1.0 s apart, 3 s of media each, in 3 sanitized runs of 5 and in the plain
+  // build too; gdb during the hold: mlsd's recorder idle, rtmp2src waiting for data), so the
+  // third can be closed before the kill comes 1.5-2.5 s into it. A segment cut that early is
+  // passed over: the kill waits for the next one.
   constexpr size_t kKilled = 3;
-  ASSERT_TRUE(waitUntil(
-      [&] { return segments(dir).size() == kKilled && markers(dir, ".open").size() == 1; }, 30s))
-      << segments(dir).size() << " segments";
-  const fs::path marker = dir / ("." + segments(dir).back().filename().string() + ".open");
-  struct stat st {};
-  ASSERT_EQ(stat(marker.c_str(), &st), 0);
-  const double opened = st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-  // Mid-segment, at a random point of mp4mux's 500 ms fragment: 1.5-2.5 s into it (the next cut
-  // comes at 3 s).
-  const double kill_after = 1.5 + g_random_double_range(0.0, 1.0);
-  timespec before{};
-  clock_gettime(CLOCK_REALTIME, &before);
-  const double waited = before.tv_sec + before.tv_nsec / 1e9 - opened;
-  std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, kill_after - waited)));
-
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  ExitStatus killed = mlsd().kill9();
-  const double kill_time = now.tv_sec + now.tv_nsec / 1e9;
+  size_t killed_count = 0;
+  size_t at_least = kKilled;
+  fs::path marker;
+  double opened = 0;
+  double kill_time = 0;
+  ExitStatus killed;
+  for (int attempt = 0; attempt < 5 && killed_count == 0; attempt++) {
+    ASSERT_TRUE(waitUntil(
+        [&] {
+          return segments(dir).size() >= at_least && markers(dir, ".open").size() == 1;
+        },
+        30s))
+        << segments(dir).size() << " segments";
+    const size_t open_count = segments(dir).size();
+    marker = dir / ("." + segments(dir).back().filename().string() + ".open");
+    struct stat st {};
+    ASSERT_EQ(stat(marker.c_str(), &st), 0);
+    opened = st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+    // Mid-segment, at a random point of mp4mux's 500 ms fragment: 1.5-2.5 s into it (the next
+    // cut comes at 3 s).
+    const double kill_after = 1.5 + g_random_double_range(0.0, 1.0);
+    timespec before{};
+    clock_gettime(CLOCK_REALTIME, &before);
+    const double waited = before.tv_sec + before.tv_nsec / 1e9 - opened;
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::max(0.0, kill_after - waited)));
+    if (segments(dir).size() != open_count) {
+      std::printf("segment %zu was cut before %.2f s (still catching up): the next one\n",
+                  open_count, kill_after);
+      at_least = open_count + 1;
+      continue;
+    }
+    timespec now{};
+    clock_gettime(CLOCK_REALTIME, &now);
+    killed = mlsd().kill9();
+    kill_time = now.tv_sec + now.tv_nsec / 1e9;
+    killed_count = open_count;
+  }
+  ASSERT_GE(killed_count, kKilled) << "every segment was cut within 1.5-2.5 s";
   EXPECT_FALSE(killed.exited());
-  ASSERT_EQ(segments(dir).size(), kKilled);
+  ASSERT_EQ(segments(dir).size(), killed_count);
   const fs::path file = segments(dir).back();
   SegmentCheck check = checkSegment(file);
   // The file is cut mid-fragment: ffmpeg reads it up to the cut ("partial file") and no further.
@@ -293,7 +378,7 @@ TEST_F(RecordingCrash, KillNineLosesAtMostOneSecondAndIsMarkedInterrupted) {
   EXPECT_GE(repaired.duration, check.duration - 0.6) << repaired.describe();
   EXPECT_TRUE(mlsd().process().countLines("interrupted") >= 1) << tailOf(mlsd().process().log());
   ASSERT_TRUE(waitRecording("cam", "live", 30s));
-  EXPECT_TRUE(waitUntil([&] { return segments(dir).size() > kKilled; }, 15s))
+  EXPECT_TRUE(waitUntil([&] { return segments(dir).size() > killed_count; }, 15s))
       << segments(dir).size() << " segments";
 }
 

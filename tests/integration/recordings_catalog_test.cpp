@@ -418,18 +418,23 @@ TEST_F(RecordingsRetention, DeletesSegmentsOlderThanTheMaxAgeButNeverAnOpenOne) 
   writeFile(cam1 / ("." + open_file + ".open"), "");
   writeFile(cam1 / old_file, "old");
   writeFile(cam1 / open_file, "open");
+  SseClient events(mlsd_->url("/api/v1/events"));
+  ASSERT_TRUE(events.waitConnected(5s));
+  // Catalogued while their modification times are now (a 3-byte file has no duration, so its
+  // end is its modification time): young enough to keep.
+  ASSERT_EQ(count(listingWhen([](JsonNode* root) { return count(root) == 2; }).get()), 2);
+  ASSERT_TRUE(fs::exists(cam1 / old_file));
+
+  // Their modification times move 50 min back (as `touch -d` or a copy keeping times would do):
+  // the catalog sees the attribute change, and retention deletes the finished one.
   for (const auto& file : {old_file, open_file}) {
     struct timeval times[2] = {{static_cast<time_t>(now - 3000), 0},
                                {static_cast<time_t>(now - 3000), 0}};
     utimes((cam1 / file).c_str(), times);
   }
-  SseClient events(mlsd_->url("/api/v1/events"));
-  ASSERT_TRUE(events.waitConnected(5s));
-
-  // Found at start (the periodic pass) or when a change triggers retention: add a fresh file.
+  ASSERT_TRUE(runUntil([&] { return !fs::exists(cam1 / old_file); }, 15s));
   const std::string fresh = name(now);
   writeFile(cam1 / fresh, "fresh");
-  ASSERT_TRUE(runUntil([&] { return !fs::exists(cam1 / old_file); }, 15s));
   auto deleted = events.waitForEvent(
       "recording.deleted",
       [&](const SseEvent& e) { return e.data.find(old_file) != std::string::npos; }, 10s);

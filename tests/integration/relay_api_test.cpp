@@ -91,12 +91,32 @@ TEST_F(RelayApi, CreatePatchStartStopDeleteDriveTheDestination) {
   EXPECT_TRUE(waitForStreamGone(destination, "live", "first", 10s));
   EXPECT_TRUE(api().waitOutput("cam", "main", "live", 20s));
 
-  // PATCH an input field: kept, shown, and the input is live again after the change.
+  // PATCH an input field that the source is not built from (the stall timeout): kept, shown,
+  // and applied without a restart: the input stays live since before the change.
+  // (uptime_s is sampled once a second.)
+  double uptime_before = 0;
+  ASSERT_TRUE(runUntil(
+      [&] {
+        uptime_before = jsonDouble(api().input("cam").get(), "uptime_s").value_or(0);
+        return uptime_before > 0;
+      },
+      5s));
   const HttpResponse patched =
       api().patch("/api/v1/inputs/cam", JsonText().set("stall_timeout_ms", 5000));
   ASSERT_EQ(patched.status, 200u) << describe(patched);
-  EXPECT_EQ(jsonInt(api().input("cam").get(), "stall_timeout_ms"), 5000);
+  JsonNodePtr after_patch = api().input("cam");
+  EXPECT_EQ(jsonInt(after_patch.get(), "stall_timeout_ms"), 5000);
+  EXPECT_EQ(jsonString(after_patch.get(), "state"), "live");
+  EXPECT_GE(jsonDouble(after_patch.get(), "uptime_s").value_or(0), uptime_before)
+      << "changing the stall timeout restarted the input";
+  EXPECT_EQ(api().outputState("cam", "main"), "live");
+
+  // PATCH a field the source is built from (its latency): the input restarts and is live again.
+  const HttpResponse rebuilt = api().patch("/api/v1/inputs/cam", JsonText().set("latency_ms", 300));
+  ASSERT_EQ(rebuilt.status, 200u) << describe(rebuilt);
+  EXPECT_EQ(jsonInt(api().input("cam").get(), "latency_ms"), 300);
   EXPECT_TRUE(api().waitInput("cam", "live", 30s));
+  EXPECT_TRUE(api().waitOutput("cam", "main", "live", 20s));
 
   // Stop and start an output: the destination's stream ends and comes back.
   const HttpResponse stopped = api().post("/api/v1/inputs/cam/outputs/main/stop");

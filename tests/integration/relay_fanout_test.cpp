@@ -303,5 +303,46 @@ TEST_F(RelayFanout, Rtmp2sinkSenderGivesEachOutputItsOwnPipeline) {
   EXPECT_EQ(p.videoCodec, "h264") << p.describe();
 }
 
+// --rtmp-source=rtmp2src: GStreamer's RTMP source instead of mlsrtmpsrc, the relay unchanged.
+TEST_F(RelayFanout, Rtmp2srcSourceStillRelays) {
+  RtmpSource source;
+  ASSERT_TRUE(source.start());
+  NginxRtmp destination;
+  ASSERT_TRUE(destination.start());
+  ASSERT_TRUE(startMlsd({"--rtmp-source", "rtmp2src"}));
+  const std::string outputs = jsonArray({outputBody("a", destination.rtmpUrl("live", "a"))});
+  ASSERT_TRUE(api().createInput(
+      JsonText().set("name", "cam").set("url", source.url()).raw("outputs", outputs)));
+  ASSERT_TRUE(api().waitOutput("cam", "a", "live", 30s));
+  HttpResponse launch = api().get("/api/v1/inputs/cam/launch");
+  EXPECT_NE(launch.body.find("gst-launch-1.0 -e rtmp2src location="), std::string::npos)
+      << launch.body;
+  EXPECT_EQ(launch.body.find("mlsrtmpsrc"), std::string::npos) << launch.body;
+  const ProbeResult p = probe(destination.rtmpUrl("live", "a"));
+  EXPECT_TRUE(p.ok) << p.error;
+  EXPECT_EQ(p.videoCodec, "h264") << p.describe();
+  EXPECT_EQ(p.audioCodec, "aac") << p.describe();
+}
+
+// A URL with credentials plays through rtmp2src (mlsrtmpsrc speaks no RTMP authentication);
+// nginx-rtmp asks for none, so it plays, and the credentials never show.
+TEST_F(RelayFanout, ACredentialedRtmpUrlPlaysThroughRtmp2src) {
+  RtmpSource source;
+  ASSERT_TRUE(source.start());
+  NginxRtmp destination;
+  ASSERT_TRUE(destination.start());
+  ASSERT_TRUE(startMlsd());
+  std::string url = source.url();
+  url.insert(url.find("://") + 3, "viewer:s3cret@");
+  const std::string outputs = jsonArray({outputBody("a", destination.rtmpUrl("live", "a"))});
+  ASSERT_TRUE(
+      api().createInput(JsonText().set("name", "cam").set("url", url).raw("outputs", outputs)));
+  ASSERT_TRUE(api().waitOutput("cam", "a", "live", 30s));
+  HttpResponse launch = api().get("/api/v1/inputs/cam/launch");
+  EXPECT_NE(launch.body.find("gst-launch-1.0 -e rtmp2src location="), std::string::npos)
+      << launch.body;
+  EXPECT_EQ(launch.body.find("s3cret"), std::string::npos) << launch.body;
+}
+
 }  // namespace
 }  // namespace mls::test

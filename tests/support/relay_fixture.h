@@ -60,11 +60,16 @@ std::string jsonArray(const std::vector<std::string>& elements);
 // The last `max` bytes of `text`, for failure messages.
 std::string tailOf(const std::string& text, std::size_t max = 3000);
 
-// A destination keeps up with its source: both flows measured over the same wall-clock window,
-// the destination's frame rate at least `ratio` of the source's, no video gap over `maxGap`
-// seconds, and the source itself live (so the comparison means something).
+// A destination keeps up with its source: the destination's frame rate at least `ratio` of the
+// source's, no video gap over `maxGap` seconds, and the source itself live (so the comparison
+// means something). Each flow is measured over its own wall-clock window (FlowMeter: from 1 s
+// after its first packet), so the windows are as far apart as the two streams' first packets.
+// With `sourceFps` (the rate the source is known to send), the source's measured rate counts up
+// to that: more, in a window of a few seconds, is a catch-up burst after the source stalled,
+// which the destination's own window need not contain.
 void expectKeepsUp(const FlowResult& destination, const FlowResult& source,
-                   const std::string& where, double ratio = 0.95, double maxGap = 1.0);
+                   const std::string& where, double ratio = 0.95, double maxGap = 1.0,
+                   double sourceFps = 0);
 
 // How regular the video timestamps are in what a FlowMeter read (its packets file): the
 // shortest and longest interval between consecutive video pts, in seconds. A 30 fps stream in FLV

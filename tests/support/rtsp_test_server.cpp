@@ -119,9 +119,32 @@ void onParsedPad(GstElement* parsebin, GstPad* pad, gpointer mux_ptr) noexcept {
   gst_pad_link(pad, sink);
 }
 
-// Main thread: a RECORD media was built from the launch line; watch its parsebins.
+// The rtpbin of a RECORD media (added to its pipeline when the media is prepared) stamps what
+// arrives from each stream's first arrival and its RTP timestamps from there on (buffer-mode
+// synced), and leaves the streams' offsets as they arrived (rtcp-sync rtp-info: a RECORD has no
+// RTP-Info, so no RTCP lip-sync shift). With the defaults (slave mode: arrival times, smoothed),
+// a publisher that sends its backlog in a burst when RECORD is answered late (mlsd queues while
+// the server is slow to answer, up to its queues' 3 s) left the video jitterbuffer's skew
+// estimate seconds off: it stamped every later packet with the same time ("backwards
+// timestamps, using previous time"), h264parse passed those frames on without PTS, and
+// mpegtsmux waited on them for good: 0.4 s of video in the file, then audio alone (4 runs of 4
+// with this server stopped for 1.5 s during the handshake; 0 of 3 with these settings). Synced
+// mode alone still shifted video once by 50-90 ms when the first RTCP SR came (lip-sync). A
+// recorder wants the sender's timing anyway. Client or main thread.
+void onRecordPipelineElementAdded(GstBin*, GstElement* element, gpointer) noexcept {
+  GstElementFactory* factory = gst_element_get_factory(element);
+  if (!factory || !g_str_equal(GST_OBJECT_NAME(factory), "rtpbin")) return;
+  gst_util_set_object_arg(G_OBJECT(element), "buffer-mode", "synced");
+  gst_util_set_object_arg(G_OBJECT(element), "rtcp-sync", "rtp-info");
+}
+
+// Main thread: a RECORD media was built from the launch line; watch its parsebins, and its
+// pipeline for the rtpbin.
 void onRecordMediaConstructed(GstRTSPMediaFactory*, GstRTSPMedia* media, gpointer) noexcept {
   g_autoptr(GstElement) element = gst_rtsp_media_get_element(media);
+  g_autoptr(GstObject) pipeline = gst_element_get_parent(element);
+  if (pipeline && GST_IS_BIN(pipeline))
+    g_signal_connect(pipeline, "element-added", G_CALLBACK(onRecordPipelineElementAdded), nullptr);
   g_autoptr(GstElement) mux = gst_bin_get_by_name(GST_BIN(element), "mux");
   for (const char* name : {"depay0", "depay1"}) {
     g_autoptr(GstElement) parsebin = gst_bin_get_by_name(GST_BIN(element), name);
