@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
 
@@ -67,6 +68,12 @@ TEST_F(Audit, IdleDaemonLogsTheStartAuditAndExitsWithoutLeaks) {
   ASSERT_TRUE(mlsd().process().waitForLine("Threads at start: [0-9]+", 10s))
       << tailOf(mlsd().process().log());
   std::printf("idle mlsd: %s\n", describe(threadsByOwner(api())).c_str());
+  // ps, top and pgrep know the daemon by this name, also after its allocator re-exec
+  // (core/allocator.h), which the kernel would otherwise name "exe".
+  std::ifstream comm("/proc/" + std::to_string(mlsd().process().pid()) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  EXPECT_EQ(name, "mlsd");
   EXPECT_EQ(mlsd().stop(), 0) << tailOf(mlsd().process().log());
   const std::string log = mlsd().process().log();
   EXPECT_NE(log.find("=== Resource Usage Report ==="), std::string::npos) << tailOf(log);
