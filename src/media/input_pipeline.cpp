@@ -293,6 +293,20 @@ void InputPipeline::linkStreamPad(GstPad* pad) {
     }
   }
   gst_element_sync_state_with_parent(tee);
+  // The elementary tap, on the tee before any buffer passes it. Built later, on the main loop
+  // once the input is ready, it missed the first keyframe whenever the main loop was slower
+  // than the source (measured under load: the first RTSP reader's DESCRIBE then waited 19.6 s,
+  // a whole 20 s GOP, for the next one).
+  const TapKind kind = slot == &video_ ? TapKind::Video : TapKind::Audio;
+  slot->tap = std::make_unique<Tap>(kind, name_ + "-" + tapKindName(kind), kind == TapKind::Video);
+  GstElement* tap_sink = slot->tap->sink();
+  gst_bin_add(bin, tap_sink);
+  gst_element_sync_state_with_parent(tap_sink);
+  {
+    g_autoptr(GstPad) tee_src = gst_element_request_pad_simple(tee, "src_%u");
+    g_autoptr(GstPad) tap_pad = gst_element_get_static_pad(tap_sink, "sink");
+    gst_pad_link(tee_src, tap_pad);
+  }
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &InputPipeline::onFirstBuffer, this, nullptr);
   g_autoptr(GstPad) teesink = gst_element_get_static_pad(tee, "sink");
   gst_pad_add_probe(teesink, GST_PAD_PROBE_TYPE_BUFFER,
@@ -591,17 +605,12 @@ Result<std::unique_ptr<Tap>> InputPipeline::buildTap(TapKind kind) {
 
   if (kind == TapKind::Video || kind == TapKind::Audio) {
     Stream& stream = kind == TapKind::Video ? video_ : audio_;
-    if (!stream.tee) {
+    std::lock_guard<std::mutex> guard(streams_lock_);
+    if (!stream.tee || !stream.tap) {
       return mls::fail(ErrorCode::Invalid, std::string("the input has no ") +
                                                (kind == TapKind::Video ? "video" : "audio"));
     }
-    auto tap = std::make_unique<Tap>(kind, tap_name, has_video);
-    GstElement* sink = tap->sink();
-    gst_bin_add(bin, sink);
-    gst_element_set_state(sink, GST_STATE_PLAYING);
-    g_autoptr(GstPad) sinkpad = gst_element_get_static_pad(sink, "sink");
-    linkToTee(stream.tee.get(), sinkpad);
-    return tap;
+    return std::move(stream.tap);  // linked since the stream's first buffer (linkStreamPad)
   }
 
   // Muxed taps: one muxer per input, shared by every output of that container.

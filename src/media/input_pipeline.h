@@ -93,6 +93,10 @@ class InputPipeline {
     std::string codec;          // "h264", "h265", "aac", "mp3", "opus"; empty: no such stream
     GstPtr<GstPad> source_pad;  // looped files: the demuxed pad (seeks go upstream from it)
     GstPtr<GstPad> loop_pad;    // looped files: where the running-time offset is applied
+    // The stream's elementary tap (Video or Audio), linked to the tee before the stream's first
+    // buffer, so its cached GOP starts at the source's first keyframe; moved into taps_ when
+    // first asked for.
+    std::unique_ptr<Tap> tap;
   };
   struct Anchor;  // lets posted callbacks find out whether this object is still alive
 

@@ -126,7 +126,10 @@ class Tap {
   void setSourceStreams(bool has_video, bool has_audio);
   // Counts this tap's subscribers in `*demand` (which must outlive the tap). Main thread, before
   // the first subscriber.
-  void countSubscribersIn(StreamDemand* demand) { demand_ = demand; }
+  void countSubscribersIn(StreamDemand* demand) {
+    std::lock_guard<std::mutex> guard(lock_);
+    demand_ = demand;
+  }
 
  private:
   static GstFlowReturn onNewSample(GstAppSink* sink, gpointer self) noexcept;
@@ -144,7 +147,7 @@ class Tap {
   std::vector<GstMiniPtr<GstBuffer>> gop_;    // protected by lock_: since the last keyframe
   uint64_t gop_bytes_ = 0;                    // protected by lock_
   GstMiniPtr<GstCaps> caps_;                  // protected by lock_
-  StreamDemand* demand_ = nullptr;
+  StreamDemand* demand_ = nullptr;  // protected by lock_
   uint64_t gop_pause_ = 0;  // protected by lock_: demand_->pauses when the newest buffer came
   GstSegment segment_;      // protected by lock_
 };

@@ -531,6 +531,7 @@ TEST_F(RelayRtspJoin, ReadersJoiningMidGopGetBothStreamsAtOnce) {
   options.connectTimeout = kFirstPacketBound;
   auto expectBothAtOnce = [&](FlowMeter& m, const char* who) {
     const FlowResult r = m.result();
+    std::printf("%s: %s\n", who, r.describe().c_str());
     EXPECT_TRUE(r.ok) << who << ": " << r.describe();
     EXPECT_LT(r.firstPacketSeconds, std::chrono::duration<double>(kFirstPacketBound).count())
         << who << ": " << r.describe();
