@@ -147,7 +147,7 @@ class Tap {
   std::vector<GstMiniPtr<GstBuffer>> gop_;    // protected by lock_: since the last keyframe
   uint64_t gop_bytes_ = 0;                    // protected by lock_
   GstMiniPtr<GstCaps> caps_;                  // protected by lock_
-  StreamDemand* demand_ = nullptr;  // protected by lock_
+  StreamDemand* demand_ = nullptr;            // protected by lock_
   uint64_t gop_pause_ = 0;  // protected by lock_: demand_->pauses when the newest buffer came
   GstSegment segment_;      // protected by lock_
 };

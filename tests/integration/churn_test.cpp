@@ -320,10 +320,11 @@ TEST_F(Churn, TwoHundredCyclesLeaveNothingBehind) {
       (after.rss_kib - middle.rss_kib) / 1024.0, (after.heap_kib - baseline.heap_kib) / 1024.0,
       (after.heap_kib - middle.heap_kib) / 1024.0);
   const std::map<std::string, long> after_maps = anonByMapping(pid, "after");
-  std::printf("where anonymous memory grew over all (smaps-*.txt in the test's output):\n%s"
-              "and over the second half:\n%s",
-              largestGrowth(baseline_maps, after_maps).c_str(),
-              largestGrowth(middle_maps, after_maps).c_str());
+  std::printf(
+      "where anonymous memory grew over all (smaps-*.txt in the test's output):\n%s"
+      "and over the second half:\n%s",
+      largestGrowth(baseline_maps, after_maps).c_str(),
+      largestGrowth(middle_maps, after_maps).c_str());
   EXPECT_EQ(after.threads, baseline.threads) << "threads left behind";
   EXPECT_EQ(after.fds, baseline.fds) << "file descriptors left behind";
   EXPECT_EQ(after.objects, baseline.objects) << "GstObjects left behind";
