@@ -6,7 +6,8 @@
 // - RelayRtspFanout: an RTSP camera served to 5 simultaneous clients costs the camera exactly one
 //   connection, and every client gets frames (threads and CPU of mlsd printed).
 // - RelayRtspIsolation: a client that stops reading (SIGSTOP) and one that is killed disturb
-//   neither the input, nor an RTMP output of the same input, nor another RTSP client.
+//   neither the input, nor an RTMP output of the same input, nor another RTSP client; a reader
+//   whose media waits 17-19 s for a keyframe holds neither a reader of another input nor SIGTERM.
 // - RelayRtspLifecycle: a deleted input's URL answers an RTSP error at once; a retrying input's
 //   URL too, and a restarted input is served again; SIGTERM with 3 clients exits 0 within 2 s.
 // - RelayRtspAuth: with --rtsp-read-credentials, a client without credentials or with a wrong
@@ -304,6 +305,68 @@ TEST_F(RelayRtspIsolation, StalledAndKilledClientsDisturbNothing) {
   EXPECT_EQ(not_live, "") << "the input left `live`";
   EXPECT_EQ(api().outputState("ball", "out"), "live");
   stalled.process().resume();
+}
+
+// A reader whose media waits for a keyframe holds no other client: its DESCRIBE is answered once
+// the media prerolls, and RTSP clients are served on threads of their own. An RTMP input with a
+// 20 s GOP that nothing else reads stops parsing (ParseGate, after 3 s), and its cached GOP is
+// not replayed after that pause: its next reader waits for the source's next keyframe. A
+// reader of another input, meanwhile, plays at once; and SIGTERM does not wait for the first.
+TEST_F(RelayRtspIsolation, AReaderWaitingForAKeyframeHoldsNoOtherClient) {
+  constexpr auto kGop = 20s;
+  TestPatternOptions pattern;
+  pattern.width = 640;
+  pattern.height = 360;
+  pattern.fps = 25;
+  pattern.videoKbps = 800;
+  pattern.keyframeInterval = static_cast<int>(kGop / 1s) * pattern.fps;
+  ASSERT_TRUE(std::filesystem::exists(patternClip(pattern))) << "the test clip was not made";
+  RtmpSource source;
+  ASSERT_TRUE(source.start(pattern));
+  // The clip starts on a keyframe, and nginx has the stream once its first tags arrived.
+  const auto published = std::chrono::steady_clock::now();
+  ASSERT_TRUE(startMlsd());
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "slow").set("url", source.url())));
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "fast").set("url", kBall)));
+  ASSERT_TRUE(api().waitInput("slow", "live", 30s)) << api().context("slow");
+  ASSERT_TRUE(api().waitInput("fast", "live", 30s)) << api().context("fast");
+
+  // Join 1-3 s after one of the source's keyframes (and at least 5 s after it went live, so
+  // its parse gate has paused): the next one is 17-19 s away.
+  const auto joined = [&] {
+    const auto since = std::chrono::steady_clock::now() - published;
+    return since >= 5s && since % kGop >= 1s && since % kGop < 3s;
+  };
+  ASSERT_TRUE(runUntil(joined, kGop + 10s));
+  FlowOptions patient;
+  patient.connectTimeout = 30s;
+  FlowMeter waiting(rtspUrl(api(), "slow"), 1, patient);
+  // Its DESCRIBE is now waiting for the media to preroll.
+  runUntil([&] { return waiting.poll(); }, 1500ms);
+
+  FlowOptions options;
+  options.connectTimeout = 8s;
+  FlowMeter other(rtspUrl(api(), "fast"), 1, options);
+  ASSERT_TRUE(runUntil([&] { return other.poll(); }, 20s));
+  const FlowResult r = other.result();
+  std::printf("the other input's reader: %s\n", r.describe().c_str());
+  EXPECT_TRUE(r.ok) << r.describe();
+  EXPECT_GT(r.videoFrames, 0) << r.describe();
+  EXPECT_GT(r.audioPackets, 0) << r.describe();
+
+  // The first reader did wait (or this test proves nothing): no packet yet, or ffprobe gave up.
+  waiting.poll();
+  const FlowResult w = waiting.result();
+  std::printf("the waiting reader, %.1f s after it started: %s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - published).count(),
+              w.describe().c_str());
+  EXPECT_EQ(w.totalPackets, 0) << "the first reader did not wait for a keyframe: " << w.describe();
+  const auto stopping = std::chrono::steady_clock::now();
+  EXPECT_EQ(mlsd().stop(), 0) << tailOf(mlsd().process().log());
+  const double stop_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - stopping).count();
+  EXPECT_LT(stop_seconds, 5.0) << "SIGTERM waited for the reader's media";
+  std::printf("SIGTERM to exit: %.2f s\n", stop_seconds);
 }
 
 TEST_F(RelayRtspLifecycle, DeletedInputAnswersAnRtspErrorAtOnce) {
