@@ -321,15 +321,23 @@ TEST_F(RelayRtspIsolation, AReaderWaitingForAKeyframeHoldsNoOtherClient) {
   pattern.videoKbps = 800;
   pattern.keyframeInterval = static_cast<int>(kGop / 1s) * pattern.fps;
   ASSERT_TRUE(std::filesystem::exists(patternClip(pattern))) << "the test clip was not made";
-  RtmpSource source;
-  ASSERT_TRUE(source.start(pattern));
-  // The clip starts on a keyframe, and nginx has the stream once its first tags arrived.
-  const auto published = std::chrono::steady_clock::now();
+  NginxRtmp nginx;
+  ASSERT_TRUE(nginx.start());
   ASSERT_TRUE(startMlsd());
-  ASSERT_TRUE(api().createInput(JsonText().set("name", "slow").set("url", source.url())));
+  const std::string source = nginx.rtmpUrl("live", "slow");
+  ASSERT_TRUE(api().createInput(JsonText().set("name", "slow").set("url", source)));
   ASSERT_TRUE(api().createInput(JsonText().set("name", "fast").set("url", kBall)));
+  // The input plays the stream before it is published (mlsrtmpsrc waits up to 10 s for data),
+  // so it gets the clip from its first keyframe on, and finds its video at once.
+  std::this_thread::sleep_for(2s);
+  Process publisher = publishTestPattern(source, pattern);
+  ASSERT_TRUE(publisher.started()) << publisher.startError();
+  const auto published = std::chrono::steady_clock::now();
   ASSERT_TRUE(api().waitInput("slow", "live", 30s)) << api().context("slow");
   ASSERT_TRUE(api().waitInput("fast", "live", 30s)) << api().context("fast");
+  JsonNodePtr slow = api().input("slow");
+  ASSERT_EQ(jsonString(slow.get(), "media.video_codec").value_or(""), "h264")
+      << "the input missed the first keyframe: " << api().context("slow");
 
   // Join 1-3 s after one of the source's keyframes (and at least 5 s after it went live, so
   // its parse gate has paused): the next one is 17-19 s away.
