@@ -318,7 +318,7 @@ TEST_F(RelayRtspIsolation, AReaderWaitingForAKeyframeHoldsNoOtherClient) {
   pattern.width = 640;
   pattern.height = 360;
   pattern.fps = 25;
-  pattern.videoKbps = 800;
+  pattern.videoKbps = 300;  // RelayRtspJoin's clip: made once for both
   pattern.keyframeInterval = static_cast<int>(kGop / 1s) * pattern.fps;
   ASSERT_TRUE(std::filesystem::exists(patternClip(pattern))) << "the test clip was not made";
   NginxRtmp nginx;
@@ -583,7 +583,13 @@ TEST_F(RelayRtspJoin, ReadersJoiningMidGopGetBothStreamsAtOnce) {
   pattern.width = 640;
   pattern.height = 360;
   pattern.fps = 25;
-  pattern.videoKbps = 800;
+  // A reader's media starts with the cached GOP as one burst. Over UDP that burst must fit in
+  // the reader's socket buffer (ffprobe's: 768 KiB of socket memory, `ss -uam`, which also
+  // pays the kernel's overhead of every datagram), or the reader loses video packets and its
+  // depacketizer holds the rest back: at 800 kb/s, a reader joining 3.6 s
+  // into the GOP got 90 frames at once and then no video for over a second (CI, under ASan).
+  // At 300 kb/s the first seconds of a GOP stay well under it.
+  pattern.videoKbps = 300;
   pattern.keyframeInterval = kGopSeconds * pattern.fps;
   // Made (five 20 s GOPs) before the input exists: made after, under load, the input could give
   // up waiting for media and restart mid-GOP, and readers would then join before any keyframe.
