@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "amf0.h"
+#include "load_plugin.h"
 #include "ports.h"
 #include "rtmp_chunk.h"
 
@@ -28,13 +29,7 @@ using namespace std::chrono_literals;
 
 class FanoutElement : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    gst_init(nullptr, nullptr);
-    GError* error = nullptr;
-    GstPlugin* plugin = gst_plugin_load_file(MLS_GST_PLUGIN_FILE, &error);
-    ASSERT_NE(plugin, nullptr) << (error ? error->message : "?");
-    gst_object_unref(plugin);
-  }
+  static void SetUpTestSuite() { mls::test::loadMlsPlugin(); }
   void SetUp() override {
     element_ = gst_element_factory_make("mlsrtmpfanout", nullptr);
     ASSERT_NE(element_, nullptr);

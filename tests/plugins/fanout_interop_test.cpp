@@ -23,6 +23,7 @@
 
 #include "ffprobe.h"
 #include "fixture.h"
+#include "load_plugin.h"
 #include "nginx_rtmp.h"
 #include "ports.h"
 #include "process.h"
@@ -328,13 +329,7 @@ std::string joinErrors(const std::vector<std::string>& errors) {
 
 class FanoutInterop : public LoopTest {
  protected:
-  static void SetUpTestSuite() {
-    gst_init(nullptr, nullptr);
-    GError* error = nullptr;
-    GstPlugin* plugin = gst_plugin_load_file(MLS_GST_PLUGIN_FILE, &error);
-    ASSERT_NE(plugin, nullptr) << (error ? error->message : "?");
-    gst_object_unref(plugin);
-  }
+  static void SetUpTestSuite() { mls::test::loadMlsPlugin(); }
   std::chrono::milliseconds watchdogTimeout() const override { return 150s; }
 
   static void expectPlays(const std::string& url) {

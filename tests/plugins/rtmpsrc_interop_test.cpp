@@ -13,6 +13,7 @@
 
 #include "ffmpeg.h"
 #include "fixture.h"
+#include "load_plugin.h"
 #include "nginx_rtmp.h"
 #include "ports.h"
 #include "process.h"
@@ -112,13 +113,7 @@ std::string errorText(GstMessage* message) {
 
 class RtmpSrcInterop : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    gst_init(nullptr, nullptr);
-    GError* error = nullptr;
-    GstPlugin* plugin = gst_plugin_load_file(MLS_GST_PLUGIN_FILE, &error);
-    ASSERT_NE(plugin, nullptr) << (error ? error->message : "?");
-    gst_object_unref(plugin);
-  }
+  static void SetUpTestSuite() { mls::test::loadMlsPlugin(); }
 };
 
 TEST_F(RtmpSrcInterop, PlaysAPublishedStreamAndEndsWithEosWhenThePublisherStops) {

@@ -28,6 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "load_plugin.h"
+
 extern char** environ;
 
 namespace {
@@ -142,13 +144,7 @@ std::string pipelineText(const std::string& dir, bool ts, int video_frames, int 
 
 class SegmentSink : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    gst_init(nullptr, nullptr);
-    GError* error = nullptr;
-    GstPlugin* plugin = gst_plugin_load_file(MLS_GST_PLUGIN_FILE, &error);
-    ASSERT_NE(plugin, nullptr) << (error ? error->message : "?");
-    gst_object_unref(plugin);
-  }
+  static void SetUpTestSuite() { mls::test::loadMlsPlugin(); }
   void SetUp() override {
     dir_ = makeDir();
     ASSERT_FALSE(dir_.empty());
